@@ -1,0 +1,135 @@
+#include "convlab/check.hpp"
+
+#include <cstring>
+#include <exception>
+
+#include "convlab/descriptor.hpp"
+#include "convlab/reference.hpp"
+
+namespace convlab {
+
+namespace {
+
+constexpr int64_t kGuard = 16;               // one cache line of floats on each side
+constexpr float kUnwritten = -7.0e33f;       // no reference output ever equals this
+constexpr float kGuardValue = 3.0e33f;
+
+// Output with fenced guard zones; the variant sees only the middle.
+class GuardedOutput {
+ public:
+  explicit GuardedOutput(int64_t n) : buf_({n + 2 * kGuard}), n_(n) {
+    float* b = buf_.data();
+    for (int64_t i = 0; i < kGuard; ++i) b[i] = b[kGuard + n + i] = kGuardValue;
+    for (int64_t i = 0; i < n; ++i) b[kGuard + i] = kUnwritten;
+  }
+  std::span<float> span() { return {buf_.data() + kGuard, static_cast<std::size_t>(n_)}; }
+  // An empty string when the guards are intact.
+  std::string guard_damage() const {
+    const float* b = buf_.data();
+    for (int64_t i = 0; i < kGuard; ++i) {
+      if (std::memcmp(&b[i], &kGuardValue, sizeof(float)) != 0)
+        return "wrote " + std::to_string(kGuard - i) + " floats before the output";
+      if (std::memcmp(&b[kGuard + n_ + i], &kGuardValue, sizeof(float)) != 0)
+        return "wrote past the end of the output (offset +" + std::to_string(i) + ")";
+    }
+    return {};
+  }
+ private:
+  Tensor buf_;
+  int64_t n_;
+};
+
+CheckRow row_for(std::string_view variant, const std::string& shape, DataMode mode,
+                 const PlanOptions& o) {
+  CheckRow r;
+  r.variant = std::string(variant);
+  r.shape = shape;
+  r.mode = mode;
+  r.options = o;
+  return r;
+}
+
+void apply(CheckRow& r, const Verdict& v, const std::string& guards) {
+  r.pass = v.pass && guards.empty();
+  r.max_error = v.max_error;
+  r.bound = v.bound;
+  r.detail = guards.empty() ? v.detail : guards + (v.detail.empty() ? "" : "; " + v.detail);
+}
+
+}  // namespace
+
+ConvCase::ConvCase(const Conv2dParams& p, DataMode mode, uint64_t seed)
+    : p_(p),
+      mode_(mode),
+      data_(make_conv2d_data(p, mode, seed)),
+      ref_({p.output_elems()}),
+      abs_sum_(static_cast<std::size_t>(p.output_elems())) {
+  reference_conv2d(p_, data_.input.span(), data_.weights.span(), data_.bias.span(), ref_.span(),
+                   abs_sum_);
+}
+
+CheckRow ConvCase::check(const ConvVariant& v, const PlanOptions& o) const {
+  CheckRow r = row_for(v.name(), format_descriptor(p_), mode_, o);
+  const Support s = v.supports(p_);
+  if (!s) {
+    r.supported = false;
+    r.detail = s.reason;
+    return r;
+  }
+  try {
+    GuardedOutput out(p_.output_elems());
+    auto plan = v.plan(p_, data_.weights.span(), data_.bias.span(), o);
+    plan->run(data_.input.span(), out.span());
+    apply(r, compare_conv2d(p_, mode_, out.span(), ref_.span(), abs_sum_), out.guard_damage());
+  } catch (const std::exception& e) {
+    r.pass = false;
+    r.detail = std::string("threw: ") + e.what();
+  }
+  return r;
+}
+
+std::vector<float> ConvCase::output_of(const ConvVariant& v, const PlanOptions& o) const {
+  std::vector<float> out(static_cast<std::size_t>(p_.output_elems()), kUnwritten);
+  auto plan = v.plan(p_, data_.weights.span(), data_.bias.span(), o);
+  plan->run(data_.input.span(), out);
+  return out;
+}
+
+PoolCase::PoolCase(const Pool2dParams& p, DataMode mode, uint64_t seed)
+    : p_(p), mode_(mode), input_(make_pool2d_input(p, mode, seed)), ref_({p.output_elems()}) {
+  reference_pool2d(p_, input_.span(), ref_.span());
+}
+
+PoolCase::PoolCase(const Pool2dParams& p, Tensor input)
+    : p_(p), mode_(DataMode::exact), input_(std::move(input)), ref_({p.output_elems()}) {
+  reference_pool2d(p_, input_.span(), ref_.span());
+}
+
+CheckRow PoolCase::check(const PoolVariant& v, const PlanOptions& o) const {
+  CheckRow r = row_for(v.name(), format_descriptor(p_), mode_, o);
+  const Support s = v.supports(p_);
+  if (!s) {
+    r.supported = false;
+    r.detail = s.reason;
+    return r;
+  }
+  try {
+    GuardedOutput out(p_.output_elems());
+    auto plan = v.plan(p_, o);
+    plan->run(input_.span(), out.span());
+    apply(r, compare_pool2d(out.span(), ref_.span()), out.guard_damage());
+  } catch (const std::exception& e) {
+    r.pass = false;
+    r.detail = std::string("threw: ") + e.what();
+  }
+  return r;
+}
+
+std::vector<float> PoolCase::output_of(const PoolVariant& v, const PlanOptions& o) const {
+  std::vector<float> out(static_cast<std::size_t>(p_.output_elems()), kUnwritten);
+  auto plan = v.plan(p_, o);
+  plan->run(input_.span(), out);
+  return out;
+}
+
+}  // namespace convlab

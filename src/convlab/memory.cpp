@@ -1,0 +1,46 @@
+#include "convlab/memory.hpp"
+
+#include <atomic>
+#include <cstdlib>
+
+namespace convlab::memory {
+
+namespace {
+std::atomic<std::int64_t> g_current{0};
+std::atomic<std::int64_t> g_peak{0};
+std::atomic<std::int64_t> g_allocations{0};
+
+void raise_peak(std::int64_t now) {
+  std::int64_t peak = g_peak.load(std::memory_order_relaxed);
+  while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+}  // namespace
+
+void* allocate(std::size_t bytes) {
+  // aligned_alloc wants a multiple of the alignment; a zero-byte request still
+  // gets a distinct, freeable pointer.
+  const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  if (rounded < bytes) throw std::bad_alloc();
+  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  raise_peak(g_current.fetch_add(static_cast<std::int64_t>(bytes), std::memory_order_relaxed) +
+             static_cast<std::int64_t>(bytes));
+  return p;
+}
+
+void deallocate(void* p, std::size_t bytes) noexcept {
+  if (p == nullptr) return;
+  g_current.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
+  std::free(p);
+}
+
+Stats stats() noexcept {
+  return {g_current.load(std::memory_order_relaxed), g_peak.load(std::memory_order_relaxed),
+          g_allocations.load(std::memory_order_relaxed)};
+}
+
+void reset_peak() noexcept { g_peak.store(g_current.load(std::memory_order_relaxed)); }
+
+}  // namespace convlab::memory

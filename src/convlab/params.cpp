@@ -1,0 +1,160 @@
+#include "convlab/params.hpp"
+
+#include <limits>
+#include <string>
+
+#include "convlab/error.hpp"
+
+namespace convlab {
+
+namespace {
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+void require_at_least(const char* field, int64_t value, int64_t min, const char* what) {
+  if (value < min)
+    throw Error(field, str(value), std::string(what) + " must be >= " + str(min));
+}
+
+// a*b, or an Error naming `field` when the product leaves int64_t.
+int64_t checked_mul(int64_t a, int64_t b, const char* field, const std::string& formula) {
+  int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r))
+    throw Error(field, formula, "count overflows 64 bits");
+  return r;
+}
+int64_t checked_add(int64_t a, int64_t b, const char* field, const std::string& formula) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r))
+    throw Error(field, formula, "count overflows 64 bits");
+  return r;
+}
+
+// Effective kernel (kernel with dilation) against the padded input, one axis.
+// 128-bit arithmetic: the inputs are not yet known to be sane.
+void check_window_fits(const char* kfield, int64_t in, int64_t k, int64_t p, int64_t d,
+                       const char* axis, const char* in_name, const char* p_name,
+                       const char* o_name) {
+  constexpr __int128 kMax = std::numeric_limits<int64_t>::max();
+  const __int128 padded = __int128(in) + 2 * __int128(p);
+  if (padded > kMax)
+    throw Error(p_name, str(p), std::string("padded input ") + in_name + "+2*" + p_name +
+                                    " overflows 64 bits");
+  const __int128 ek = (__int128(k) - 1) * (__int128(d) + 1) + 1;
+  if (ek > padded) {
+    const std::string ek_text = ek > kMax ? std::string("beyond 2^63") : str(int64_t(ek));
+    throw Error(kfield, str(k),
+                std::string("effective kernel ") + axis + " " + ek_text +
+                    " (with dilation) exceeds the padded input " + axis + " " +
+                    str(int64_t(padded)) + " (" + in_name + " " + str(in) + " + 2*" + p_name +
+                    " " + str(p) + "), so the output " + axis + " " + o_name + " would be < 1");
+  }
+}
+
+void check_bytes(const char* field, int64_t elems, const std::string& formula) {
+  checked_mul(elems, 4, field, formula + "*4 bytes");
+}
+
+}  // namespace
+
+const char* to_string(PoolAlg alg) {
+  switch (alg) {
+    case PoolAlg::max: return "max";
+    case PoolAlg::avg_include_pad: return "avg_p";
+    case PoolAlg::avg_exclude_pad: return "avg_np";
+  }
+  return "?";
+}
+
+int64_t Pool2dParams::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
+                               bool ceil) {
+  // 128-bit so that absurd strides cannot overflow before validation rejects them.
+  const __int128 span = __int128(in) + 2 * __int128(p) - ((__int128(k) - 1) * (d + 1) + 1);
+  __int128 out = (ceil ? span / s + (span % s != 0 ? 1 : 0) : span / s) + 1;
+  if (ceil && (out - 1) * s >= __int128(in) + p) --out;
+  return static_cast<int64_t>(out);
+}
+
+void validate(const Conv2dParams& p) {
+  require_at_least("mb", p.mb, 1, "batch");
+  require_at_least("ic", p.ic, 1, "input channels");
+  require_at_least("ih", p.ih, 1, "input height");
+  require_at_least("iw", p.iw, 1, "input width");
+  require_at_least("oc", p.oc, 1, "output channels");
+  require_at_least("kh", p.kh, 1, "kernel height");
+  require_at_least("kw", p.kw, 1, "kernel width");
+  require_at_least("sh", p.sh, 1, "stride");
+  require_at_least("sw", p.sw, 1, "stride");
+  require_at_least("ph", p.ph, 0, "padding");
+  require_at_least("pw", p.pw, 0, "padding");
+  require_at_least("dh", p.dh, 0, "dilation-1 (benchdnn: 0 = dense)");
+  require_at_least("dw", p.dw, 0, "dilation-1 (benchdnn: 0 = dense)");
+  require_at_least("g", p.g, 1, "groups");
+  if (p.ic % p.g != 0)
+    throw Error("g", str(p.g), "groups must divide the input channels ic=" + str(p.ic));
+  if (p.oc % p.g != 0)
+    throw Error("g", str(p.g), "groups must divide the output channels oc=" + str(p.oc));
+  check_window_fits("kh", p.ih, p.kh, p.ph, p.dh, "height", "ih", "ph", "oh");
+  check_window_fits("kw", p.iw, p.kw, p.pw, p.dw, "width", "iw", "pw", "ow");
+
+  const int64_t in = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "input", "mb*ic"), p.ih,
+                                             "input", "mb*ic*ih"),
+                                 p.iw, "input", "mb*ic*ih*iw");
+  check_bytes("input", in, "mb*ic*ih*iw");
+  const int64_t wt = checked_mul(checked_mul(checked_mul(p.oc, p.icg(), "weights", "oc*ic/g"),
+                                             p.kh, "weights", "oc*ic/g*kh"),
+                                 p.kw, "weights", "oc*ic/g*kh*kw");
+  check_bytes("weights", wt, "oc*ic/g*kh*kw");
+  const int64_t out = checked_mul(checked_mul(checked_mul(p.mb, p.oc, "output", "mb*oc"),
+                                              p.oh(), "output", "mb*oc*oh"),
+                                  p.ow(), "output", "mb*oc*oh*ow");
+  check_bytes("output", out, "mb*oc*oh*ow");
+  const int64_t red = checked_mul(checked_mul(p.icg(), p.kh, "flops", "ic/g*kh"), p.kw, "flops",
+                                  "ic/g*kh*kw");
+  checked_mul(checked_mul(out, red, "flops", "output*ic/g*kh*kw"), 2, "flops", "2*MACs");
+  const int64_t all = checked_add(
+      checked_add(checked_add(in, wt, "bytes", "input+weights"), out, "bytes",
+                  "input+weights+output"),
+      p.oc, "bytes", "input+weights+output+bias");
+  check_bytes("bytes", all, "input+weights+bias+output");
+}
+
+void validate(const Pool2dParams& p) {
+  require_at_least("mb", p.mb, 1, "batch");
+  require_at_least("ic", p.ic, 1, "channels");
+  require_at_least("ih", p.ih, 1, "input height");
+  require_at_least("iw", p.iw, 1, "input width");
+  require_at_least("kh", p.kh, 1, "kernel height");
+  require_at_least("kw", p.kw, 1, "kernel width");
+  require_at_least("sh", p.sh, 1, "stride");
+  require_at_least("sw", p.sw, 1, "stride");
+  require_at_least("ph", p.ph, 0, "padding");
+  require_at_least("pw", p.pw, 0, "padding");
+  require_at_least("dh", p.dh, 0, "dilation-1 (benchdnn: 0 = dense)");
+  require_at_least("dw", p.dw, 0, "dilation-1 (benchdnn: 0 = dense)");
+  if (p.is_avg() && p.dh != 0)
+    throw Error("dh", str(p.dh), "average pooling has no dilation (PyTorch's avg_pool2d)");
+  if (p.is_avg() && p.dw != 0)
+    throw Error("dw", str(p.dw), "average pooling has no dilation (PyTorch's avg_pool2d)");
+  // PyTorch: "pad should be at most half of kernel size".
+  if (p.ph > p.kh / 2)
+    throw Error("ph", str(p.ph), "padding must be at most half the kernel height kh=" + str(p.kh));
+  if (p.pw > p.kw / 2)
+    throw Error("pw", str(p.pw), "padding must be at most half the kernel width kw=" + str(p.kw));
+  check_window_fits("kh", p.ih, p.kh, p.ph, p.dh, "height", "ih", "ph", "oh");
+  check_window_fits("kw", p.iw, p.kw, p.pw, p.dw, "width", "iw", "pw", "ow");
+
+  const int64_t in = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "input", "mb*ic"), p.ih,
+                                             "input", "mb*ic*ih"),
+                                 p.iw, "input", "mb*ic*ih*iw");
+  check_bytes("input", in, "mb*ic*ih*iw");
+  const int64_t out = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "output", "mb*ic"),
+                                              p.oh(), "output", "mb*ic*oh"),
+                                  p.ow(), "output", "mb*ic*oh*ow");
+  check_bytes("output", out, "mb*ic*oh*ow");
+  checked_mul(out, checked_add(checked_mul(p.kh, p.kw, "flops", "kh*kw"), 1, "flops", "kh*kw+1"),
+              "flops", "output*(kh*kw+1)");
+  check_bytes("bytes", checked_add(in, out, "bytes", "input+output"), "input+output");
+}
+
+}  // namespace convlab

@@ -1,0 +1,43 @@
+#include "convlab/tensor.hpp"
+
+#include "convlab/error.hpp"
+
+namespace convlab {
+
+int64_t element_count(const Shape& shape) {
+  int64_t n = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0)
+      throw Error("shape[" + std::to_string(i) + "]", std::to_string(shape[i]),
+                  "a dimension cannot be negative");
+    if (__builtin_mul_overflow(n, shape[i], &n))
+      throw Error("shape", to_string(shape), "element count overflows 64 bits");
+  }
+  return n;
+}
+
+std::string to_string(const Shape& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+TensorView::TensorView(float* data, Shape shape)
+    : data_(data), shape_(std::move(shape)), size_(element_count(shape_)) {}
+
+TensorView TensorView::reshaped(Shape shape) const {
+  const int64_t n = element_count(shape);
+  if (n != size_)
+    throw Error("shape", to_string(shape),
+                "a view must keep the element count " + std::to_string(size_) + " of " +
+                    to_string(shape_));
+  return TensorView(data_, std::move(shape));
+}
+
+Tensor::Tensor(Shape shape)
+    : shape_(std::move(shape)), storage_(static_cast<std::size_t>(element_count(shape_)), 0.0f) {}
+
+}  // namespace convlab

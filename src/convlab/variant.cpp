@@ -1,0 +1,64 @@
+#include "convlab/variant.hpp"
+
+#include <string>
+
+#include "convlab/error.hpp"
+
+namespace convlab {
+
+namespace {
+
+void check_size(const char* field, std::size_t got, int64_t want, const std::string& shape) {
+  if (static_cast<int64_t>(got) != want)
+    throw Error(field, std::to_string(got) + " floats",
+                "buffer size does not match " + shape + " (expected " + std::to_string(want) +
+                    ")");
+}
+
+}  // namespace
+
+void validate(const PlanOptions& o) {
+  if (o.threads < 1)
+    throw Error("threads", std::to_string(o.threads), "must be >= 1");
+  if (static_cast<int>(o.isa) > static_cast<int>(detected_isa()))
+    throw Error("isa", to_string(o.isa),
+                std::string("this CPU offers at most ") + to_string(detected_isa()));
+}
+
+void ConvPlan::run(std::span<const float> input, std::span<float> output) {
+  check_size("input", input.size(), params_.input_elems(), "mb*ic*ih*iw");
+  check_size("output", output.size(), params_.output_elems(), "mb*oc*oh*ow");
+  execute(input.data(), output.data());
+}
+
+std::unique_ptr<ConvPlan> ConvVariant::plan(const Conv2dParams& params,
+                                            std::span<const float> weights,
+                                            std::span<const float> bias,
+                                            const PlanOptions& options) const {
+  validate(params);
+  validate(options);
+  check_size("weights", weights.size(), params.weight_elems(), "oc*(ic/g)*kh*kw");
+  check_size("bias", bias.size(), params.bias_elems(), params.bias ? "oc" : "no bias (empty)");
+  const Support s = supports(params);
+  if (!s)
+    throw Error("variant", std::string(name()), "does not support this shape: " + s.reason);
+  return make_plan(params, weights.data(), params.bias ? bias.data() : nullptr, options);
+}
+
+void PoolPlan::run(std::span<const float> input, std::span<float> output) {
+  check_size("input", input.size(), params_.input_elems(), "mb*ic*ih*iw");
+  check_size("output", output.size(), params_.output_elems(), "mb*ic*oh*ow");
+  execute(input.data(), output.data());
+}
+
+std::unique_ptr<PoolPlan> PoolVariant::plan(const Pool2dParams& params,
+                                            const PlanOptions& options) const {
+  validate(params);
+  validate(options);
+  const Support s = supports(params);
+  if (!s)
+    throw Error("variant", std::string(name()), "does not support this shape: " + s.reason);
+  return make_plan(params, options);
+}
+
+}  // namespace convlab

@@ -1,0 +1,139 @@
+// The one interface every implementation sits behind, in two phases as in
+// oneDNN and XNNPACK:
+//
+//   1. variant.supports(params) -> yes, or no with a reason;
+//   2. plan = variant.plan(params, weights, bias, options)   // once per shape:
+//        weight repacking, workspace allocation, tile choice
+//   3. plan->run(input, output)                                // many times, timed
+//
+// Work that depends only on the shape or the weights belongs in plan(); input
+// and output repacking belongs in run(). The non-virtual entry points validate
+// everything (shape, buffer sizes, options) before a variant's code runs, so a
+// variant may assume a valid problem and correctly sized buffers.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "convlab/isa.hpp"
+#include "convlab/params.hpp"
+
+namespace convlab {
+
+struct PlanOptions {
+  int threads = 1;             // a parallel variant uses exactly this many; serial ones ignore it
+  Isa isa = default_isa();     // SIMD steps dispatch to this ISA (or the best below it)
+};
+
+// Answer of supports(): a reason whenever the answer is no.
+struct Support {
+  bool ok = true;
+  std::string reason;
+  static Support yes() { return {}; }
+  static Support no(std::string why) { return {false, std::move(why)}; }
+  explicit operator bool() const { return ok; }
+};
+
+enum class VariantKind {
+  ladder,    // a step of convlab's own ladder (variants/conv2d, variants/pool2d)
+  baseline,  // a production library behind the same interface (variants/baselines)
+};
+
+// ---------------------------------------------------------------------------
+class ConvPlan {
+ public:
+  virtual ~ConvPlan() = default;
+  ConvPlan(const ConvPlan&) = delete;
+  ConvPlan& operator=(const ConvPlan&) = delete;
+
+  const Conv2dParams& params() const { return params_; }
+  const PlanOptions& options() const { return options_; }
+
+  // Checks the buffer sizes (convlab::Error naming "input"/"output"), then runs.
+  void run(std::span<const float> input, std::span<float> output);
+
+  // Scratch memory run() uses (im2col columns, blocked input copies...).
+  virtual std::size_t workspace_bytes() const { return 0; }
+  // Persistent memory the plan holds besides the caller's weights (repacked weights).
+  virtual std::size_t packed_weight_bytes() const { return 0; }
+  // One line on the choices the plan made (tiles, grain...), for reports.
+  virtual std::string describe() const { return {}; }
+
+ protected:
+  ConvPlan(const Conv2dParams& p, const PlanOptions& o) : params_(p), options_(o) {}
+  // Buffers are exactly params().input_elems() / output_elems() long.
+  virtual void execute(const float* input, float* output) = 0;
+
+ private:
+  Conv2dParams params_;
+  PlanOptions options_;
+};
+
+class ConvVariant {
+ public:
+  virtual ~ConvVariant() = default;
+  virtual std::string_view name() const = 0;     // e.g. "naive"; unique among conv2d variants
+  virtual std::string_view summary() const = 0;  // one line: what this step changes
+  virtual VariantKind kind() const { return VariantKind::ladder; }
+  virtual Support supports(const Conv2dParams&) const { return Support::yes(); }
+
+  // Validates params, buffer sizes (weights: weight_elems(), bias: bias_elems()
+  // or empty) and options, asks supports(), then calls make_plan. The weights
+  // and bias must outlive the plan: a plan that does not repack reads them in place.
+  std::unique_ptr<ConvPlan> plan(const Conv2dParams& params, std::span<const float> weights,
+                                 std::span<const float> bias,
+                                 const PlanOptions& options = {}) const;
+
+ protected:
+  // bias is nullptr when params.bias is false.
+  virtual std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& params, const float* weights,
+                                              const float* bias,
+                                              const PlanOptions& options) const = 0;
+};
+
+// ---------------------------------------------------------------------------
+class PoolPlan {
+ public:
+  virtual ~PoolPlan() = default;
+  PoolPlan(const PoolPlan&) = delete;
+  PoolPlan& operator=(const PoolPlan&) = delete;
+
+  const Pool2dParams& params() const { return params_; }
+  const PlanOptions& options() const { return options_; }
+
+  void run(std::span<const float> input, std::span<float> output);
+
+  virtual std::size_t workspace_bytes() const { return 0; }
+  virtual std::string describe() const { return {}; }
+
+ protected:
+  PoolPlan(const Pool2dParams& p, const PlanOptions& o) : params_(p), options_(o) {}
+  virtual void execute(const float* input, float* output) = 0;
+
+ private:
+  Pool2dParams params_;
+  PlanOptions options_;
+};
+
+class PoolVariant {
+ public:
+  virtual ~PoolVariant() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  virtual VariantKind kind() const { return VariantKind::ladder; }
+  virtual Support supports(const Pool2dParams&) const { return Support::yes(); }
+
+  std::unique_ptr<PoolPlan> plan(const Pool2dParams& params, const PlanOptions& options = {}) const;
+
+ protected:
+  virtual std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& params,
+                                              const PlanOptions& options) const = 0;
+};
+
+// Throws convlab::Error naming "threads" or "isa" when options are unusable.
+void validate(const PlanOptions& options);
+
+}  // namespace convlab
