@@ -1,0 +1,202 @@
+// convlab run --variant A[,B...] --shape DESC [--shape ...] [--threads N] [--reps N] [--peak] [--json]
+//   Times plan.run only (planning, weight packing and data generation are
+//   outside the clock). Each repetition is one sample of enough calls to last
+//   --min-time; the variants (and, with --peak, an FMA peak sample) take
+//   turns within every repetition, so machine drift hits all of them alike.
+//   Reports median, min and max over the repetitions: GFLOP/s for conv2d,
+//   GB/s of compulsory traffic for pool2d.
+#include <fmt/core.h>
+
+#include <fmt/ranges.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "common.hpp"
+#include "convlab/data.hpp"
+#include "convlab/descriptor.hpp"
+#include "convlab/error.hpp"
+#include "convlab/probe.hpp"
+#include "convlab/registry.hpp"
+#include "convlab/timing.hpp"
+#include "table.hpp"
+
+namespace convlab::cli {
+
+namespace {
+
+struct Options {
+  std::vector<std::string> variants, shapes, suites;
+  int threads = 1;
+  int reps = 10;
+  double min_time = 0.05;
+  bool peak = false;
+  bool json = false;
+  std::string isa;
+};
+
+// One timed thing: a variant's plan on a shape, with its inputs.
+struct Job {
+  std::string op, variant, shape;
+  double work = 0;      // FLOPs (conv2d) or bytes (pool2d) per call
+  bool is_conv = true;
+  std::function<void()> call;
+  std::shared_ptr<void> keep_alive;  // plan and buffers
+  int64_t calls = 1;
+  std::vector<double> seconds;
+};
+
+Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt) {
+  struct State {
+    ConvData data;
+    Tensor out;
+    std::unique_ptr<ConvPlan> plan;
+  };
+  auto s = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
+  s->plan = v.plan(p, s->data.weights.span(), s->data.bias.span(), opt);
+  Job j;
+  j.op = "conv2d";
+  j.variant = v.name();
+  j.shape = format_descriptor(p);
+  j.work = static_cast<double>(p.flops());
+  j.call = [s] { s->plan->run(s->data.input.span(), s->out.span()); };
+  j.keep_alive = s;
+  return j;
+}
+
+Job pool_job(const PoolVariant& v, const Pool2dParams& p, const PlanOptions& opt) {
+  struct State {
+    Tensor in, out;
+    std::unique_ptr<PoolPlan> plan;
+  };
+  auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
+  s->plan = v.plan(p, opt);
+  Job j;
+  j.op = "pool2d";
+  j.variant = v.name();
+  j.shape = format_descriptor(p);
+  j.work = static_cast<double>(p.min_bytes());
+  j.is_conv = false;
+  j.call = [s] { s->plan->run(s->in.span(), s->out.span()); };
+  j.keep_alive = s;
+  return j;
+}
+
+std::string fixed(double v) {
+  return v >= 100 ? fmt::format("{:.0f}", v) : v >= 10 ? fmt::format("{:.1f}", v) : fmt::format("{:.2f}", v);
+}
+std::string duration(double s) {
+  if (s >= 1) return fmt::format("{:.2f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  if (s >= 1e-6) return fmt::format("{:.1f} us", s * 1e6);
+  return fmt::format("{:.0f} ns", s * 1e9);
+}
+
+}  // namespace
+
+void register_run(CLI::App& app, Context&) {
+  auto* cmd = app.add_subcommand("run", "Time variants side by side (medians over repetitions)");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--variant", o->variants, "Variant name(s), comma-separated; first is the baseline of the x column")
+      ->required()
+      ->delimiter(',');
+  cmd->add_option("--shape", o->shapes, "Shape descriptor (repeatable)");
+  cmd->add_option("--suite", o->suites, "Shape suite (repeatable)");
+  cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--reps", o->reps, "Repetitions (samples) per variant (default 10)")->check(CLI::PositiveNumber);
+  cmd->add_option("--min-time", o->min_time, "Seconds per sample (default 0.05)")->check(CLI::PositiveNumber);
+  cmd->add_flag("--peak", o->peak, "Also sample the FMA peak (same ISA and threads) in every repetition");
+  cmd->add_option("--isa", o->isa, "Cap the SIMD dispatch: sse42, avx2, avx512 (default: best)");
+  cmd->add_flag("--json", o->json, "Print JSON instead of a table");
+  cmd->callback([o] {
+    if (o->shapes.empty() && o->suites.empty())
+      throw Error("shape", "", "give at least one --shape or --suite");
+    const auto problems = select_problems(o->suites, o->shapes, "");
+    const VariantFilter known(o->variants);  // rejects unknown names up front
+    PlanOptions opt;
+    opt.threads = o->threads;
+    opt.isa = isa_option(o->isa);
+
+    // Jobs in the order given on the command line, per shape.
+    std::vector<Job> jobs;
+    std::vector<std::string> skipped;
+    for (const auto& e : problems)
+      for (const auto& name : o->variants) {
+        if (const auto* p = std::get_if<Conv2dParams>(&e.problem)) {
+          const ConvVariant* v = find_conv2d_variant(name);
+          if (!v) continue;
+          if (const Support s = v->supports(*p); !s) {
+            skipped.push_back(name + " on " + format_descriptor(*p) + ": " + s.reason);
+            continue;
+          }
+          jobs.push_back(conv_job(*v, *p, opt));
+        } else {
+          const auto& pp = std::get<Pool2dParams>(e.problem);
+          const PoolVariant* v = find_pool2d_variant(name);
+          if (!v) continue;
+          if (const Support s = v->supports(pp); !s) {
+            skipped.push_back(name + " on " + format_descriptor(pp) + ": " + s.reason);
+            continue;
+          }
+          jobs.push_back(pool_job(*v, pp, opt));
+        }
+      }
+    if (jobs.empty()) throw Error("variant", fmt::format("{}", fmt::join(o->variants, ",")),
+                                  "no selected variant applies to the selected shapes");
+
+    const bool progress = progress_enabled() && !o->json;
+    for (auto& j : jobs) {
+      j.call();  // warm-up: page in buffers, fill caches, spin up threads
+      j.calls = calls_per_sample(j.call, o->min_time);
+    }
+    std::vector<double> peak_samples;
+    for (int r = 0; r < o->reps; ++r) {
+      if (progress) fmt::print(stderr, "rep {}/{}\n", r + 1, o->reps);
+      for (auto& j : jobs) j.seconds.push_back(time_per_call(j.call, j.calls));
+      if (o->peak) peak_samples.push_back(measure_fma_gflops(opt.isa, opt.threads, 0.1));
+    }
+    const Summary peak = summarize(peak_samples);
+
+    nlohmann::json out;
+    out["threads"] = opt.threads;
+    out["isa"] = to_string(opt.isa);
+    out["reps"] = o->reps;
+    if (o->peak) out["peak_gflops"] = {{"median", peak.median}, {"min", peak.min}, {"max", peak.max}};
+    Table t({"op", "variant", "shape", "time/call", "rate", "min-max", "x first", o->peak ? "% peak" : ""});
+    std::map<std::string, double> first_rate;  // per shape: the first variant's median rate
+    for (const auto& j : jobs) {
+      const Summary s = summarize(j.seconds);
+      const double rate = j.work / s.median * 1e-9, lo = j.work / s.max * 1e-9, hi = j.work / s.min * 1e-9;
+      const std::string unit = j.is_conv ? "GFLOP/s" : "GB/s";
+      first_rate.emplace(j.shape, rate);
+      nlohmann::json row = {{"op", j.op}, {"variant", j.variant}, {"shape", j.shape},
+                            {"calls_per_sample", j.calls},
+                            {"seconds", {{"median", s.median}, {"min", s.min}, {"max", s.max}}},
+                            {j.is_conv ? "gflops" : "gbps", {{"median", rate}, {"min", lo}, {"max", hi}}}};
+      std::string pct;
+      if (o->peak && j.is_conv) {
+        row["percent_of_peak"] = 100.0 * rate / peak.median;
+        pct = fmt::format("{:.1f}%", 100.0 * rate / peak.median);
+      }
+      out["results"].push_back(row);
+      t.add({j.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
+             fixed(lo) + "-" + fixed(hi), fmt::format("{:.2f}", rate / first_rate[j.shape]), pct});
+    }
+    for (const auto& s : skipped) out["skipped"].push_back(s);
+    if (o->json) {
+      fmt::print("{}\n", out.dump(2));
+      return;
+    }
+    fmt::print("threads {}, isa {}, {} reps, medians (min-max over reps), variants interleaved\n",
+               opt.threads, to_string(opt.isa), o->reps);
+    if (o->peak)
+      fmt::print("fp32 FMA peak ({} x {} threads, {} accumulators): {:.1f} GFLOP/s (min {:.1f}, max {:.1f})\n",
+                 to_string(opt.isa), opt.threads, kAccumulators, peak.median, peak.min, peak.max);
+    fmt::print("{}", t.str());
+    for (const auto& s : skipped) fmt::print("skipped: {}\n", s);
+  });
+}
+
+}  // namespace convlab::cli
