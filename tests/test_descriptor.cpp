@@ -1,0 +1,108 @@
+// Descriptor parsing: defaults, canonical printing, round trips.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "convlab/descriptor.hpp"
+#include "convlab/error.hpp"
+#include "convlab/suite.hpp"
+#include "shapes.hpp"
+
+namespace convlab {
+namespace {
+
+TEST(Descriptor, ConvDefaultsFollowBenchdnn) {
+  const Conv2dParams p = parse_conv2d("ic3ih32oc32kh3");
+  EXPECT_EQ(p.mb, 2);  // benchdnn's default batch
+  EXPECT_EQ(p.iw, 32);
+  EXPECT_EQ(p.kw, 3);
+  EXPECT_EQ(p.sh, 1);
+  EXPECT_EQ(p.sw, 1);
+  EXPECT_EQ(p.ph, 0);
+  EXPECT_EQ(p.dh, 0);
+  EXPECT_EQ(p.g, 1);
+  EXPECT_TRUE(p.bias);
+  EXPECT_EQ(p.oh(), 30);
+}
+
+TEST(Descriptor, WidthKeysTakeTheirHeightTwin) {
+  const Conv2dParams p = parse_conv2d("mb1ic3ih9oc4kh5sh2ph1dh1");
+  EXPECT_EQ(p.iw, 9);
+  EXPECT_EQ(p.kw, 5);
+  EXPECT_EQ(p.sw, 2);
+  EXPECT_EQ(p.pw, 1);
+  EXPECT_EQ(p.dw, 1);
+}
+
+TEST(Descriptor, PoolStrideDefaultsToKernel) {
+  const Pool2dParams p = parse_pool2d("max:mb1ic1ih8kh2kw4");
+  EXPECT_EQ(p.sh, 2);
+  EXPECT_EQ(p.sw, 4);
+  const Pool2dParams q = parse_pool2d("max:mb1ic1ih8kh2kw4sh1");
+  EXPECT_EQ(q.sw, 1);  // an explicit sh also sets sw
+}
+
+TEST(Descriptor, PoolAlgorithmsAndCeilMode) {
+  EXPECT_EQ(parse_pool2d("avg_p:mb1ic1ih8kh2").alg, PoolAlg::avg_include_pad);
+  EXPECT_EQ(parse_pool2d("avg_np:mb1ic1ih8kh2").alg, PoolAlg::avg_exclude_pad);
+  EXPECT_TRUE(parse_pool2d("max:mb1ic1ih9kh2ceil1").ceil_mode);
+  EXPECT_EQ(parse_pool2d("max:mb1ic1ih9kh2ceil1").oh(), 5);
+  EXPECT_EQ(parse_pool2d("max:mb1ic1ih9kh2").oh(), 4);
+}
+
+TEST(Descriptor, LabelMayHoldColonsAndHashes) {
+  const Problem p = parse_problem("mb1ic64ih56oc64kh3ph1n\"resnet_50:res2a #1\"");
+  ASSERT_TRUE(std::holds_alternative<Conv2dParams>(p));
+  EXPECT_EQ(std::get<Conv2dParams>(p).name, "resnet_50:res2a #1");
+}
+
+TEST(Descriptor, KeysInAnyOrderAndUnderscoresIgnored) {
+  EXPECT_EQ(parse_conv2d("kh3_oc8_ih10_ic2_mb1"), parse_conv2d("mb1ic2ih10oc8kh3"));
+}
+
+TEST(Descriptor, GivenOutputSizeMustMatch) {
+  EXPECT_NO_THROW(parse_conv2d("mb1ic3ih32oc8oh30kh3"));
+  try {
+    parse_conv2d("mb1ic3ih32oc8oh31kh3");
+    FAIL() << "oh31 accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.field(), "oh");
+  }
+}
+
+TEST(Descriptor, CanonicalFormOmitsDefaults) {
+  EXPECT_EQ(format_descriptor(parse_conv2d("mb1ic3ih28iw28oc16kh3kw3sh1sw1ph0pw0dh0dw0g1bias1")),
+            "mb1ic3ih28oc16kh3");
+  EXPECT_EQ(format_descriptor(parse_pool2d("max:mb32ic32ih30iw30kh2kw2sh2sw2")), "max:mb32ic32ih30kh2");
+}
+
+void expect_round_trip(const Problem& p) {
+  const std::string text = format_descriptor(p);
+  const Problem back = parse_problem(text);
+  EXPECT_EQ(format_descriptor(back), text);
+  EXPECT_TRUE(p == back) << text;
+}
+
+TEST(Descriptor, EverySuiteShapeRoundTrips) {
+  int n = 0;
+  for (const auto& suite : suite_names())
+    for (const auto& e : load_suite(suite)) {
+      SCOPED_TRACE(e.source);
+      expect_round_trip(e.problem);
+      ++n;
+    }
+  EXPECT_GT(n, 20);
+}
+
+TEST(Descriptor, RandomConvAndPoolShapesRoundTrip) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 500; ++i) {
+    Conv2dParams c = testing::random_conv2d(rng);
+    if (i % 3 == 0) c.name = "layer " + std::to_string(i);
+    expect_round_trip(c);
+    expect_round_trip(testing::random_pool2d(rng));
+  }
+}
+
+}  // namespace
+}  // namespace convlab
