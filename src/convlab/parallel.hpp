@@ -1,0 +1,48 @@
+// Exactly-N-threads parallel loops for plans, on oneTBB.
+//
+// A plan that parallelizes owns a ThreadArena built with the plan's thread
+// count (DESIGN.md: threads are a plan parameter, and a parallel variant uses
+// exactly that many). for_each splits [0, count) into chunks of `grain` with
+// oneTBB's static partitioner. Determinism is the caller's half of the
+// contract: body(begin, end) must write only outputs owned by its indices and
+// never reduce across indices, so any split gives bitwise identical results.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+namespace convlab {
+
+class ThreadArena {
+ public:
+  explicit ThreadArena(int threads);
+  int threads() const { return threads_; }
+
+  // body(int64_t begin, int64_t end) over [0, count) in chunks of at least
+  // `grain` indices. Runs inline on the caller when one thread suffices.
+  template <class Body>
+  void for_each(int64_t count, int64_t grain, const Body& body) const {
+    if (count <= 0) return;
+    if (threads_ == 1 || count <= grain) {
+      body(int64_t{0}, count);
+      return;
+    }
+    arena_->execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<int64_t>(0, count, grain < 1 ? 1 : grain),
+          [&](const tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); },
+          tbb::static_partitioner());
+    });
+  }
+
+ private:
+  int threads_;
+  std::unique_ptr<tbb::task_arena> arena_;
+};
+
+}  // namespace convlab
