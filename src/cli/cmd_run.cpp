@@ -33,6 +33,7 @@ struct Options {
   int reps = 10;
   double min_time = 0.05;
   bool peak = false;
+  bool bandwidth = false;
   bool json = false;
   std::string isa;
 };
@@ -107,7 +108,9 @@ void register_run(CLI::App& app, Context&) {
   cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(CLI::PositiveNumber);
   cmd->add_option("--reps", o->reps, "Repetitions (samples) per variant (default 10)")->check(CLI::PositiveNumber);
   cmd->add_option("--min-time", o->min_time, "Seconds per sample (default 0.05)")->check(CLI::PositiveNumber);
-  cmd->add_flag("--peak", o->peak, "Also sample the FMA peak (same ISA and threads) in every repetition");
+  cmd->add_flag("--peak", o->peak, "Also sample the FMA peak (same ISA and threads) in every repetition (conv2d: % peak)");
+  cmd->add_flag("--bandwidth", o->bandwidth,
+                "Also sample DRAM streaming bandwidth (copy and triad, same threads) in every repetition");
   cmd->add_option("--isa", o->isa, "Cap the SIMD dispatch: sse42, avx2, avx512 (default: best)");
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
   cmd->callback([o] {
@@ -151,20 +154,35 @@ void register_run(CLI::App& app, Context&) {
       j.call();  // warm-up: page in buffers, fill caches, spin up threads
       j.calls = calls_per_sample(j.call, o->min_time);
     }
-    std::vector<double> peak_samples;
+    std::vector<double> peak_samples, copy_samples, triad_samples;
+    std::unique_ptr<StreamBench> stream;
+    if (o->bandwidth) stream = std::make_unique<StreamBench>(opt.threads);
     for (int r = 0; r < o->reps; ++r) {
       if (progress) fmt::print(stderr, "rep {}/{}\n", r + 1, o->reps);
       for (auto& j : jobs) j.seconds.push_back(time_per_call(j.call, j.calls));
       if (o->peak) peak_samples.push_back(measure_fma_gflops(opt.isa, opt.threads, 0.1));
+      if (stream) {
+        copy_samples.push_back(stream->gbps(StreamKernel::copy));
+        triad_samples.push_back(stream->gbps(StreamKernel::triad));
+      }
     }
     const Summary peak = summarize(peak_samples);
+    const Summary copy_bw = summarize(copy_samples), triad_bw = summarize(triad_samples);
+    // Pooling is compared with the better of the two streams: the conservative roof.
+    const double stream_roof = std::max(copy_bw.median, triad_bw.median);
 
     nlohmann::json out;
     out["threads"] = opt.threads;
     out["isa"] = to_string(opt.isa);
     out["reps"] = o->reps;
     if (o->peak) out["peak_gflops"] = {{"median", peak.median}, {"min", peak.min}, {"max", peak.max}};
-    Table t({"op", "variant", "shape", "time/call", "rate", "min-max", "x first", o->peak ? "% peak" : ""});
+    if (stream) {
+      out["stream_gbps"] = {
+          {"copy", {{"median", copy_bw.median}, {"min", copy_bw.min}, {"max", copy_bw.max}}},
+          {"triad", {{"median", triad_bw.median}, {"min", triad_bw.min}, {"max", triad_bw.max}}},
+          {"array_bytes", stream->elems() * 4}};
+    }
+    Table t({"op", "variant", "shape", "time/call", "rate", "min-max", "x first", "% roof"});
     std::map<std::string, double> first_rate;  // per shape: the first variant's median rate
     for (const auto& j : jobs) {
       const Summary s = summarize(j.seconds);
@@ -178,7 +196,11 @@ void register_run(CLI::App& app, Context&) {
       std::string pct;
       if (o->peak && j.is_conv) {
         row["percent_of_peak"] = 100.0 * rate / peak.median;
-        pct = fmt::format("{:.1f}%", 100.0 * rate / peak.median);
+        pct = fmt::format("{:.1f}% peak", 100.0 * rate / peak.median);
+      }
+      if (stream && !j.is_conv) {
+        row["percent_of_stream"] = 100.0 * rate / stream_roof;
+        pct = fmt::format("{:.1f}% bw", 100.0 * rate / stream_roof);
       }
       out["results"].push_back(row);
       t.add({j.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
@@ -194,6 +216,10 @@ void register_run(CLI::App& app, Context&) {
     if (o->peak)
       fmt::print("fp32 FMA peak ({} x {} threads, {} accumulators): {:.1f} GFLOP/s (min {:.1f}, max {:.1f})\n",
                  to_string(opt.isa), opt.threads, kAccumulators, peak.median, peak.min, peak.max);
+    if (stream)
+      fmt::print("streaming bandwidth ({} threads, {} MiB arrays): copy {:.1f} GB/s ({:.1f}-{:.1f}), triad {:.1f} GB/s ({:.1f}-{:.1f})\n",
+                 opt.threads, stream->elems() * 4 >> 20, copy_bw.median, copy_bw.min, copy_bw.max,
+                 triad_bw.median, triad_bw.min, triad_bw.max);
     fmt::print("{}", t.str());
     for (const auto& s : skipped) fmt::print("skipped: {}\n", s);
   });

@@ -42,6 +42,7 @@ CONVLAB_DEFINE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, float*);
 #include <thread>
 #include <vector>
 
+#include "convlab/cache.hpp"
 #include "convlab/error.hpp"
 #include "convlab/memory.hpp"
 #include "convlab/timing.hpp"
@@ -94,37 +95,46 @@ double measure_fma_gflops(Isa isa, int threads, double seconds) {
 
 const char* to_string(StreamKernel k) { return k == StreamKernel::copy ? "copy" : "triad"; }
 
-double measure_stream_gbps(StreamKernel kernel, int threads, int64_t elems) {
+StreamBench::StreamBench(int threads, int64_t elems) : threads_(threads), n_(elems) {
   if (threads < 1) throw Error("threads", std::to_string(threads), "must be >= 1");
   if (elems < threads) throw Error("elems", std::to_string(elems), "must be >= threads");
-  const std::size_t n = static_cast<std::size_t>(elems);
-  float* a = static_cast<float*>(memory::allocate(n * 4));
-  float* b = static_cast<float*>(memory::allocate(n * 4));
-  float* c = static_cast<float*>(memory::allocate(n * 4));
-  auto chunk = [&](int t, std::size_t& lo, std::size_t& hi) {
-    lo = n * static_cast<std::size_t>(t) / threads;
-    hi = n * static_cast<std::size_t>(t + 1) / threads;
-  };
-  run_together(threads, [&](int t) {  // first touch by the thread that will stream it
-    std::size_t lo, hi;
-    chunk(t, lo, hi);
-    for (std::size_t i = lo; i < hi; ++i) a[i] = 0.0f, b[i] = 1.0f, c[i] = 2.0f;
+  const std::size_t bytes = static_cast<std::size_t>(n_) * 4;
+  a_ = static_cast<float*>(memory::allocate(bytes));
+  b_ = static_cast<float*>(memory::allocate(bytes));
+  c_ = static_cast<float*>(memory::allocate(bytes));
+  run_together(threads_, [&](int t) {  // first touch by the thread that will stream it
+    const int64_t lo = n_ * t / threads_, hi = n_ * (t + 1) / threads_;
+    for (int64_t i = lo; i < hi; ++i) a_[i] = 0.0f, b_[i] = 1.0f, c_[i] = 2.0f;
   });
+}
+
+StreamBench::~StreamBench() {
+  const std::size_t bytes = static_cast<std::size_t>(n_) * 4;
+  memory::deallocate(a_, bytes);
+  memory::deallocate(b_, bytes);
+  memory::deallocate(c_, bytes);
+}
+
+int64_t StreamBench::default_elems() {
+  const int64_t llc = std::max(cache_info().l3_bytes, cache_info().l2_bytes);
+  return std::max<int64_t>(2 * llc, int64_t(256) << 20) / 4;
+}
+
+double StreamBench::gbps(StreamKernel kernel) {
   const float s = 3.0f;
-  const double wall = run_together(threads, [&](int t) {
-    std::size_t lo, hi;
-    chunk(t, lo, hi);
+  float* __restrict a = a_;
+  const float* __restrict b = b_;
+  const float* __restrict c = c_;
+  const double wall = run_together(threads_, [&](int t) {
+    const int64_t lo = n_ * t / threads_, hi = n_ * (t + 1) / threads_;
     if (kernel == StreamKernel::copy)
-      for (std::size_t i = lo; i < hi; ++i) a[i] = b[i];
+      for (int64_t i = lo; i < hi; ++i) a[i] = b[i];
     else
-      for (std::size_t i = lo; i < hi; ++i) a[i] = b[i] + s * c[i];
+      for (int64_t i = lo; i < hi; ++i) a[i] = b[i] + s * c[i];
   });
-  volatile float keep = a[n / 2];
+  volatile float keep = a[n_ / 2];
   (void)keep;
-  memory::deallocate(a, n * 4);
-  memory::deallocate(b, n * 4);
-  memory::deallocate(c, n * 4);
-  const double bytes = (kernel == StreamKernel::copy ? 2.0 : 3.0) * 4.0 * static_cast<double>(n);
+  const double bytes = (kernel == StreamKernel::copy ? 8.0 : 12.0) * static_cast<double>(n_);
   return bytes / wall * 1e-9;
 }
 

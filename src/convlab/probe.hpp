@@ -21,8 +21,28 @@ double measure_fma_gflops(Isa isa, int threads, double seconds = 0.2);
 
 enum class StreamKernel { copy, triad };
 const char* to_string(StreamKernel k);
-// GB/s (1e9 bytes/s) of one pass over arrays of `elems` floats each, split
-// statically over `threads` threads (first touch by the same split).
-double measure_stream_gbps(StreamKernel kernel, int threads, int64_t elems);
+
+// Three arrays of `elems` floats, first-touched by the threads that will
+// stream them (static split), kept for repeated measurements.
+class StreamBench {
+ public:
+  StreamBench(int threads, int64_t elems = default_elems());
+  ~StreamBench();
+  StreamBench(const StreamBench&) = delete;
+  StreamBench& operator=(const StreamBench&) = delete;
+
+  // GB/s (1e9 bytes/s) of one pass, counting each array read or written once:
+  // copy a = b moves 8 bytes per element, triad a = b + s*c moves 12.
+  double gbps(StreamKernel kernel);
+  int64_t elems() const { return n_; }
+  // Per array: twice the last-level cache and at least 256 MiB, so that
+  // every pass comes from DRAM.
+  static int64_t default_elems();
+
+ private:
+  int threads_;
+  int64_t n_;
+  float *a_, *b_, *c_;
+};
 
 }  // namespace convlab
