@@ -159,6 +159,7 @@ struct Bench {
   double roof = 0;    // GFLOP/s (conv) or GB/s (pool) at this ISA/threads; 0 unknown
   int64_t iterations = 1;
   std::function<void()> warm, call;  // warm: one run(); call: the timed call
+  std::string error;                 // planning failed: the row reports it instead of a time
   std::shared_ptr<void> keep_alive;  // plan and buffers
 };
 
@@ -346,7 +347,13 @@ int run(int argc, char** argv) {
             std::unique_ptr<ConvPlan> plan;
           };
           auto st = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-          st->plan = v->plan(p, st->data.weights.span(), st->data.bias.span(), opt);
+          try {
+            st->plan = v->plan(p, st->data.weights.span(), st->data.bias.span(), opt);
+          } catch (const std::exception& e) {
+            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
+            benches.push_back(b);
+            continue;
+          }
           b->flops = static_cast<double>(p.flops());
           b->bytes = static_cast<double>(p.min_bytes());
           b->work = b->flops;
@@ -383,7 +390,13 @@ int run(int argc, char** argv) {
             std::unique_ptr<PoolPlan> plan;
           };
           auto st = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-          st->plan = v->plan(p, opt);
+          try {
+            st->plan = v->plan(p, opt);
+          } catch (const std::exception& e) {
+            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
+            benches.push_back(b);
+            continue;
+          }
           b->flops = static_cast<double>(p.flops());
           b->bytes = static_cast<double>(p.min_bytes());
           b->work = b->bytes;
@@ -407,17 +420,30 @@ int run(int argc, char** argv) {
   // Calibrate: the calls that make one repetition last about --min-time.
   progress.start("calibrate", static_cast<int>(benches.size()), !o.quiet);
   for (const auto& b : benches) {
-    b->warm();
-    b->iterations = calls_per_sample(b->call, o.min_time);
+    if (b->error.empty()) {
+      try {
+        b->warm();
+        b->iterations = calls_per_sample(b->call, o.min_time);
+      } catch (const std::exception& e) {
+        b->error = fmt::format("run() failed: {}", e.what());
+      }
+    }
+    if (!b->error.empty()) fmt::print(stderr, "\nFAILED {}: {}\n", b->name, b->error);
     progress.tick(fmt::format("{} ({} calls per repetition)", b->name, b->iterations));
   }
 
   for (const auto& bp : benches) {
     auto* reg = benchmark::RegisterBenchmark(bp->name.c_str(), [b = bp.get()](benchmark::State& state) {
+      if (!b->error.empty()) {
+        state.SkipWithError(b->error.c_str());
+        progress.tick(b->name);
+        return;
+      }
       try {
         b->warm();  // untimed: page in buffers, wake the threads
       } catch (const std::exception& e) {
         state.SkipWithError(e.what());
+        progress.tick(b->name);
         return;
       }
       for (auto _ : state) b->call();

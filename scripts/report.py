@@ -121,7 +121,7 @@ def matrix_tables(bench, suite, isa, d):
                              "time/call"], out)]
             fig = f"ladder-{op}-{suite}-t{t}.png"
             if os.path.exists(os.path.join(d, fig)):
-                lines += ["", f"![ladder {op} {suite} {t} threads]({fig})"]
+                lines += ["", f"![ladder {op} {suite} {t} thread{'s' if t > 1 else ''}]({fig})"]
     return lines
 
 
@@ -175,7 +175,9 @@ def main():
               f"`convlab check --suite seed` (every variant, integer inputs compared exactly, random reals within "
               f"the bound of compare.hpp): **{summary.strip()}** — full table in [check-seed.txt](check-seed.txt)."]
 
-    matrix_suites = [s for s in bench.suites if s != "scaling"]
+    order = run.get("suites", [])  # run-lab's order (the JSON files come sorted by name)
+    matrix_suites = sorted((s for s in bench.suites if s != "scaling"),
+                           key=lambda s: order.index(s) if s in order else len(order))
     for suite in matrix_suites:
         L += ["", f"## The matrix: suite {suite}"]
         L += matrix_tables(bench, suite, isa, d)
