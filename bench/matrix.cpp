@@ -32,8 +32,8 @@
 //   both:   plan_threads, peak (the roof used: GFLOP/s or GB/s; 0 when unknown)
 // A variant whose supports() says no is not registered: it is listed with its
 // reason on stderr and in the JSON context ("convlab" -> "skipped"), never
-// failed. A plan that throws despite supports() is a real failure: its row
-// reports an error.
+// failed. A plan or run that throws despite supports() is a real failure: its
+// row reports the error and the exit code is 1.
 //
 // Note: Debian builds libbenchmark in debug mode and it prints a warning
 // saying so; the timed code is ours (Release), so it does not affect figures.
@@ -122,6 +122,7 @@ class Progress {
   double t0_ = 0, last_ = 0;
 };
 Progress progress;
+int failed_rows = 0;  // rows whose plan or run threw: the exit code says so
 
 // Google Benchmark's console output, minus the "convlab" context entry (a
 // long JSON string meant for the JSON file and the scripts, not for people).
@@ -434,15 +435,17 @@ int run(int argc, char** argv) {
 
   for (const auto& bp : benches) {
     auto* reg = benchmark::RegisterBenchmark(bp->name.c_str(), [b = bp.get()](benchmark::State& state) {
-      if (!b->error.empty()) {
-        state.SkipWithError(b->error.c_str());
-        progress.tick(b->name);
-        return;
+      std::string error = b->error;
+      if (error.empty()) {
+        try {
+          b->warm();  // untimed: page in buffers, wake the threads
+        } catch (const std::exception& e) {
+          error = fmt::format("run() failed: {}", e.what());
+        }
       }
-      try {
-        b->warm();  // untimed: page in buffers, wake the threads
-      } catch (const std::exception& e) {
-        state.SkipWithError(e.what());
+      if (!error.empty()) {
+        state.SkipWithError(error.c_str());
+        ++failed_rows;
         progress.tick(b->name);
         return;
       }
@@ -504,6 +507,10 @@ int run(int argc, char** argv) {
   if (!o.quiet)
     fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}, {} skipped (reasons above and in the JSON)\n",
                benches.size(), o.reps, Progress::clock(progress.elapsed()), skipped.size());
+  if (failed_rows > 0) {
+    fmt::print(stderr, "convlab-bench: {} repetitions failed (error rows in the output)\n", failed_rows);
+    return 1;
+  }
   return 0;
 }
 
