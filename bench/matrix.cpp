@@ -190,8 +190,12 @@ std::vector<int> parse_threads(const std::vector<int>& given) {
 bool filter_selects(const std::string& filter, const std::string& name) {
   if (filter.empty() || filter == "all" || filter == ".") return true;
   const bool negative = filter[0] == '-';
-  const std::regex re(negative ? filter.substr(1) : filter, std::regex::extended);
-  return std::regex_search(name, re) != negative;
+  try {
+    const std::regex re(negative ? filter.substr(1) : filter, std::regex::extended);
+    return std::regex_search(name, re) != negative;
+  } catch (const std::regex_error& e) {
+    throw Error("benchmark_filter", filter, std::string("not a regular expression: ") + e.what());
+  }
 }
 
 int run(int argc, char** argv) {
