@@ -71,6 +71,19 @@ def machine_section(m, onednn):
             row.append(f"{fmt_rate(p.median)} ({fmt_rate(p.min)}–{fmt_rate(p.max)})" if p else "–")
         rows.append(row)
     lines.append(table(["ISA"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts], rows))
+    # A core's FMA units are its own: t threads on t idle cores give about t times one.
+    short = []
+    for isa in m.isas():
+        one = m.peak(isa, 1)
+        for t in counts:
+            p = m.peak(isa, t)
+            if one and p and 1 < t <= m.cpu["cores"] and p.median < 0.75 * t * one.median:
+                short.append(f"{isa} on {t} threads: {fmt_rate(p.median)}, {p.median / one.median:.2g}× one thread")
+    if short:
+        lines += ["", "**Warning:** these peaks are not about t× the 1-thread peak although every thread had a "
+                      "core of its own (" + "; ".join(short) + "). Another process most likely held a core while "
+                      "they were measured, so % peak at those thread counts reads too high. Re-run "
+                      "`convlab machine` on a quiet machine before trusting them."]
     lines += ["", f"**Streaming bandwidth**, GB/s: STREAM copy (8 B per element) and triad (12 B) over 3 arrays of "
                   f"{fmt_bytes(s['stream_array_bytes'])} each (at least twice the L3).", ""]
     rows = []
@@ -110,7 +123,7 @@ def matrix_tables(bench, suite, isa, d):
                         f"{r.short_label()} `{s}`" if first else "",
                         v + (" (baseline)" if r.kind != "ladder" else ""),
                         f"**{fmt_rate(r.rate.median)}**", fmt_spread(r.rate),
-                        fmt_rate(r.pct.median) if r.pct else "–",
+                        (fmt_rate(r.pct.median) + (" ⚠" if r.pct.median > 100 else "")) if r.pct else "–",
                         f"{r.rate.median / base.rate.median:.3g}" if base else "–",
                         f"{r.rate.median / top.rate.median:.3g}" if top else "–",
                         fmt_time(r.time_us.median),
@@ -119,6 +132,9 @@ def matrix_tables(bench, suite, isa, d):
             lines += ["", f"### {op}, suite {suite}, {t} thread{'s' if t > 1 else ''}", "",
                       table(["shape", "variant", unit, "min–max", pct, f"× {reference}", "× oneDNN best",
                              "time/call"], out)]
+            if any(row[4].endswith("⚠") for row in out):
+                lines += ["", "⚠ above 100 %: the roof measured by `convlab machine` was lower than what this "
+                              "run reached (the machine was busier while the roof was measured)."]
             fig = f"ladder-{op}-{suite}-t{t}.png"
             if os.path.exists(os.path.join(d, fig)):
                 lines += ["", f"![ladder {op} {suite} {t} thread{'s' if t > 1 else ''}]({fig})"]
