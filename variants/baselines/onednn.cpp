@@ -37,8 +37,14 @@
 // Arithmetic: fp32 in, fp32 accumulation, no Winograd (convolution_direct), so
 //   integer-valued inputs come out exact like for every ladder step.
 //
-// Measured here: see results/REPORT.md from scripts/run-lab; one row by hand:
-//   build/release/convlab run --variant naive,onednn-nchw,onednn-best --suite cifar --peak
+// Measured here (1 thread, medians of 10, FMA peak sampled alongside: 183
+//   GFLOP/s AVX-512): cifar conv2 mb32ic32ih15oc64kh3 onednn-nchw 77 GFLOP/s
+//   (42 % of peak, oneDNN picks gemm:jit), onednn-best 125 GFLOP/s (68 %,
+//   brgconv:avx512_core, activation reorders included); cifar conv1 (ic 3)
+//   42 and 32 GFLOP/s, where the reorders cost more than they save. Re-run:
+//   build/release/convlab run --variant naive,onednn-nchw,onednn-best --suite cifar --peak --reps 10
+// The convolution alone (onednn-best:compute) comes from the matrix: 121 and
+//   156 GFLOP/s on cifar conv1 and conv2 (scripts/run-lab, results/REPORT.md).
 #include <omp.h>
 
 #include <fmt/core.h>
