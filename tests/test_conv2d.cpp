@@ -101,8 +101,20 @@ TEST_P(Conv2dThreads, OneToFourThreadsGiveIdenticalBytes) {
       o.threads = t;
       const std::vector<float> many = c.output_of(v, o);
       ASSERT_EQ(one.size(), many.size());
-      EXPECT_EQ(0, std::memcmp(one.data(), many.data(), one.size() * sizeof(float)))
-          << t << " threads differ from 1 thread";
+      if (v.kind() == VariantKind::ladder) {
+        EXPECT_EQ(0, std::memcmp(one.data(), many.data(), one.size() * sizeof(float)))
+            << t << " threads differ from 1 thread";
+      } else {
+        // A production library's parallel split is not ours to choose: oneDNN
+        // 2.6's gemm:jit path (onednn-nchw) splits its GEMM reduction over
+        // threads when mb*g < threads (here mb2ic16ih33oc40kh3ph1sh2 at 4
+        // threads differs from 1 in the last bits). A baseline must still
+        // repeat itself exactly at a given count and pass the reference check
+        // at every count; bitwise equality across counts is the ladder's contract.
+        const std::vector<float> again = c.output_of(v, o);
+        EXPECT_EQ(0, std::memcmp(many.data(), again.data(), many.size() * sizeof(float)))
+            << "two runs at " << t << " threads differ";
+      }
       expect_pass(c.check(v, o), v.kind() == VariantKind::ladder);
     }
   }

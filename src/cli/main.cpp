@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   register_list(app, ctx);
   register_check(app, ctx);
   register_run(app, ctx);
+  register_machine(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

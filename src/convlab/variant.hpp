@@ -62,6 +62,17 @@ class ConvPlan {
   // One line on the choices the plan made (tiles, grain...), for reports.
   virtual std::string describe() const { return {}; }
 
+  // Optional split of run(), for plans that convert activations between NCHW
+  // and an internal layout around their computation (oneDNN's blocked
+  // formats, as a framework that keeps them would not pay per layer):
+  // run_compute_only() repeats only the computation, reading the input as the
+  // last run() converted it and writing the plan's internal output, without
+  // the conversions. The benchmark times it as an extra row named
+  // "<variant>:compute". Precondition: run() was called and its input is
+  // still alive. Plans without such a split (the default) answer false.
+  virtual bool has_compute_only() const { return false; }
+  virtual void run_compute_only() {}
+
  protected:
   ConvPlan(const Conv2dParams& p, const PlanOptions& o) : params_(p), options_(o) {}
   // Buffers are exactly params().input_elems() / output_elems() long.

@@ -1,0 +1,533 @@
+// convlab-bench: the benchmark matrix, on Google Benchmark 1.7.
+//
+// Registers at run time every conv2d and pool2d variant of the registry (the
+// ladder, then the baselines) x every shape of the chosen suites x every
+// thread count, named
+//     conv2d/<variant>/<descriptor>/threads:<t>      (pool2d likewise)
+// where <descriptor> is the canonical benchdnn descriptor without its n"label"
+// (the labels go to the row's label and to the "convlab" context). Google
+// Benchmark appends "/iterations:N/real_time" to every name (see below).
+//
+// What is timed: plan.run(input, output) only. Planning, weight packing, data
+// generation and one warm-up run per repetition happen outside the timed loop.
+// A plan that offers ConvPlan::run_compute_only() (onednn-best: the
+// convolution without its activation reorders) gets an extra row named
+// "<variant>:compute" that times that call instead.
+//
+// How: each benchmark's iteration count is calibrated once, before the matrix
+// starts, so that one repetition lasts about --min-time seconds; every
+// repetition then runs exactly that many calls (so every benchmark's
+// repetitions are comparable, and progress can be counted exactly). With
+// --benchmark_enable_random_interleaving (on by default) Google Benchmark
+// shuffles all repetitions of all benchmarks, so drift on this shared machine
+// hits every variant alike. Time is wall-clock (UseRealTime): plans run their
+// own threads.
+//
+// Counters (per repetition; the JSON has median/mean/stddev/cv/min/max aggregates):
+//   conv2d: GFLOP/s, %peak (of the fp32 FMA peak measured by `convlab machine`
+//           for this ISA and thread count), AI (FLOP per byte of compulsory
+//           traffic, Conv2dParams::arithmetic_intensity), flop (per call)
+//   pool2d: GB/s (compulsory bytes), %bw (of the better of STREAM copy/triad
+//           at this thread count), AI, bytes (per call)
+//   both:   plan_threads, peak (the roof used: GFLOP/s or GB/s; 0 when unknown)
+// A variant whose supports() says no is not registered: it is listed with its
+// reason on stderr and in the JSON context ("convlab" -> "skipped"), never
+// failed. A plan or run that throws despite supports() is a real failure: its
+// row reports the error and the exit code is 1.
+//
+// Note: Debian builds libbenchmark in debug mode and it prints a warning
+// saying so; the timed code is ours (Release), so it does not affect figures.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fmt/core.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "convlab/data.hpp"
+#include "convlab/descriptor.hpp"
+#include "convlab/error.hpp"
+#include "convlab/machine.hpp"
+#include "convlab/registry.hpp"
+#include "convlab/suite.hpp"
+#include "convlab/timing.hpp"
+
+#if CONVLAB_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace {
+
+using namespace convlab;
+
+struct Options {
+  std::vector<std::string> suites, shapes, variants;
+  std::vector<int> threads;
+  std::string machine, json, isa;
+  int reps = 5;
+  double min_time = 0.05;
+  bool no_interleave = false;
+  bool quiet = false;
+  bool list = false;
+};
+
+// --- progress -----------------------------------------------------------------
+// One line per second at most on stderr: which benchmark, how many repetitions
+// are done and left, elapsed and estimated remaining time.
+class Progress {
+ public:
+  void start(const std::string& phase, int total, bool enabled) {
+    phase_ = phase;
+    total_ = total;
+    done_ = 0;
+    enabled_ = enabled;
+    tty_ = isatty(STDERR_FILENO) != 0;
+    t0_ = last_ = now_seconds();
+  }
+  void tick(const std::string& what) {
+    ++done_;
+    if (!enabled_) return;
+    const double now = now_seconds();
+    if (done_ < total_ && now - last_ < 1.0) return;
+    last_ = now;
+    const double elapsed = now - t0_;
+    const double left = done_ > 0 ? elapsed / done_ * (total_ - done_) : 0;
+    const std::string line = fmt::format("{} [{}/{}] {} elapsed, ~{} left: {}", phase_, done_, total_,
+                                         clock(elapsed), clock(left), what);
+    if (tty_)
+      fmt::print(stderr, "\r\033[K{}{}", line.substr(0, 160), done_ == total_ ? "\n" : "");
+    else
+      fmt::print(stderr, "{}\n", line);
+  }
+  double elapsed() const { return now_seconds() - t0_; }
+  static std::string clock(double s) {
+    const int t = static_cast<int>(s + 0.5);
+    return fmt::format("{}:{:02d}", t / 60, t % 60);
+  }
+
+ private:
+  std::string phase_;
+  int total_ = 0, done_ = 0;
+  bool enabled_ = true, tty_ = false;
+  double t0_ = 0, last_ = 0;
+};
+Progress progress;
+int failed_rows = 0;  // rows whose plan or run threw: the exit code says so
+
+// Google Benchmark's console output, minus the "convlab" context entry (a
+// long JSON string meant for the JSON file and the scripts, not for people).
+class Display : public benchmark::ConsoleReporter {
+ public:
+  Display() : ConsoleReporter(OO_Tabular) {}
+  bool ReportContext(const Context& context) override {
+    std::ostringstream out, err;
+    std::ostream* real_out = &GetOutputStream();
+    std::ostream* real_err = &GetErrorStream();
+    SetOutputStream(&out);
+    SetErrorStream(&err);
+    const bool ok = ConsoleReporter::ReportContext(context);
+    SetOutputStream(real_out);
+    SetErrorStream(real_err);
+    auto copy = [](const std::string& text, std::ostream& to) {
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);)
+        if (line.rfind("convlab: ", 0) != 0) to << line << '\n';
+    };
+    copy(err.str(), *real_err);
+    copy(out.str(), *real_out);
+    return ok;
+  }
+};
+
+// --- one benchmark --------------------------------------------------------------
+struct Bench {
+  std::string name;   // conv2d/<variant>/<descriptor>/threads:<t>
+  std::string label;  // the shape's n"label"s
+  bool is_conv = true;
+  double work = 0;    // FLOPs (conv) or compulsory bytes (pool) per call
+  double flops = 0, bytes = 0;
+  int threads = 1;
+  double roof = 0;    // GFLOP/s (conv) or GB/s (pool) at this ISA/threads; 0 unknown
+  int64_t iterations = 1;
+  std::function<void()> warm, call;  // warm: one run(); call: the timed call
+  std::string error;                 // planning failed: the row reports it instead of a time
+  std::shared_ptr<void> keep_alive;  // plan and buffers
+};
+
+// Strips the n"label" so that names stay filter-friendly and one shape is one name.
+std::string canonical(const Problem& p) {
+  return std::visit(
+      [](auto q) {
+        q.name.clear();
+        return format_descriptor(q);
+      },
+      p);
+}
+
+std::vector<int> parse_threads(const std::vector<int>& given) {
+  std::vector<int> out = given;
+  if (out.empty()) {
+    out.push_back(1);
+    const int hw = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (hw > 1) out.push_back(hw);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// Google Benchmark's --benchmark_filter semantics: a regex, or "-regex" to exclude.
+bool filter_selects(const std::string& filter, const std::string& name) {
+  if (filter.empty() || filter == "all" || filter == ".") return true;
+  const bool negative = filter[0] == '-';
+  try {
+    const std::regex re(negative ? filter.substr(1) : filter, std::regex::extended);
+    return std::regex_search(name, re) != negative;
+  } catch (const std::regex_error& e) {
+    throw Error("benchmark_filter", filter, std::string("not a regular expression: ") + e.what());
+  }
+}
+
+int run(int argc, char** argv) {
+  // Our options first; --benchmark_* flags pass through to Google Benchmark.
+  CLI::App app{"convlab-bench: the benchmark matrix (variant x shape x threads) on Google Benchmark.\n"
+               "Also accepts Google Benchmark's --benchmark_* flags (e.g. --benchmark_filter=REGEX).",
+               "convlab-bench"};
+  app.allow_extras();
+  Options o;
+  app.add_option("--suite", o.suites, "Shape suite (repeatable; default seed)");
+  app.add_option("--shape", o.shapes, "A shape descriptor (repeatable)");
+  app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")->delimiter(',');
+  app.add_option("--threads", o.threads, "Thread counts, comma-separated (default: 1 and all hardware threads)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  app.add_option("--machine", o.machine, "Machine JSON from `convlab machine --json` (for %peak and %bw)");
+  app.add_option("--isa", o.isa, "Cap the SIMD dispatch of the plans: sse42, avx2, avx512 (default: best)");
+  app.add_option("--reps", o.reps, "Repetitions per benchmark (default 5)")->check(CLI::PositiveNumber);
+  app.add_option("--min-time", o.min_time, "Seconds per repetition (default 0.05)")->check(CLI::PositiveNumber);
+  app.add_option("--json", o.json, "Write Google Benchmark's JSON (runs and aggregates) to this file");
+  app.add_flag("--no-interleave", o.no_interleave, "Run each benchmark's repetitions back to back");
+  app.add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  app.add_flag("--list", o.list, "Print the benchmarks and skips, run nothing");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  // Google Benchmark's argv: our defaults first, the user's --benchmark_* flags after (they win).
+  std::vector<std::string> gb_args = {argv[0], fmt::format("--benchmark_repetitions={}", o.reps),
+                                      "--benchmark_enable_random_interleaving=" +
+                                          std::string(o.no_interleave ? "false" : "true")};
+  if (!o.json.empty()) {
+    gb_args.push_back("--benchmark_out=" + o.json);
+    gb_args.push_back("--benchmark_out_format=json");
+  }
+  for (const auto& extra : app.remaining()) gb_args.push_back(extra);
+  std::vector<char*> gb_argv;
+  for (auto& a : gb_args) gb_argv.push_back(a.data());
+  int gb_argc = static_cast<int>(gb_argv.size());
+  for (const auto& extra : app.remaining())
+    if (extra.rfind("--benchmark_repetitions", 0) == 0)
+      throw Error("benchmark_repetitions", extra, "use --reps (the progress count depends on it)");
+  benchmark::Initialize(&gb_argc, gb_argv.data());
+  if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_argv.data())) return 2;
+
+  if (o.suites.empty() && o.shapes.empty()) o.suites.push_back("seed");
+  const std::vector<int> threads = parse_threads(o.threads);
+  const Isa isa = o.isa.empty() ? default_isa() : parse_isa(o.isa);
+  for (const auto& v : o.variants)
+    if (!find_conv2d_variant(v) && !find_pool2d_variant(v)) throw Error("variant", v, "no such variant");
+  auto selected = [&](std::string_view name) {
+    return o.variants.empty() || std::find(o.variants.begin(), o.variants.end(), name) != o.variants.end();
+  };
+
+  std::optional<MachineInfo> machine;
+  if (!o.machine.empty()) machine = load_machine(o.machine);
+  else fmt::print(stderr, "convlab-bench: no --machine file: %peak and %bw counters are left out\n");
+
+  // Shapes in suite order, one entry per canonical descriptor.
+  struct Shape {
+    Problem problem;
+    std::vector<std::string> labels;
+    nlohmann::json where;  // [{suite, label}]
+  };
+  std::vector<Shape> shapes;
+  auto add_shape = [&](const Problem& p, const std::string& suite) {
+    const std::string key = canonical(p);
+    const std::string label = std::visit([](const auto& q) { return q.name; }, p);
+    auto it = std::find_if(shapes.begin(), shapes.end(), [&](const Shape& s) { return canonical(s.problem) == key; });
+    if (it == shapes.end()) {
+      shapes.push_back({p, {}, nlohmann::json::array()});
+      it = shapes.end() - 1;
+    }
+    if (!label.empty() && std::find(it->labels.begin(), it->labels.end(), label) == it->labels.end())
+      it->labels.push_back(label);
+    it->where.push_back({{"suite", suite}, {"label", label}});
+  };
+  for (const auto& s : o.suites)
+    for (const auto& e : load_suite(s)) add_shape(e.problem, s);
+  for (const auto& d : o.shapes) add_shape(parse_problem(d), "--shape");
+
+  // Every (shape, threads, variant): plan, or skip with the variant's reason.
+  const std::string filter = benchmark::GetBenchmarkFilter();
+  std::vector<std::shared_ptr<Bench>> benches;
+  nlohmann::json skipped = nlohmann::json::array(), plans = nlohmann::json::object();
+  nlohmann::json shape_info = nlohmann::json::array();
+  std::set<std::string> warned;
+  for (const auto& shape : shapes) {
+    const std::string desc = canonical(shape.problem);
+    const bool is_conv = std::holds_alternative<Conv2dParams>(shape.problem);
+    nlohmann::json info = {{"op", is_conv ? "conv2d" : "pool2d"}, {"descriptor", desc}, {"where", shape.where}};
+    if (is_conv) {
+      const auto& p = std::get<Conv2dParams>(shape.problem);
+      info["flop"] = p.flops();
+      info["bytes"] = p.min_bytes();
+      info["ai"] = p.arithmetic_intensity();
+    } else {
+      const auto& p = std::get<Pool2dParams>(shape.problem);
+      info["flop"] = p.flops();
+      info["bytes"] = p.min_bytes();
+      info["ai"] = static_cast<double>(p.flops()) / static_cast<double>(p.min_bytes());
+    }
+    shape_info.push_back(info);
+    std::string label;
+    for (const auto& l : shape.labels) label += (label.empty() ? "" : "; ") + l;
+
+    for (int t : threads) {
+      PlanOptions opt;
+      opt.threads = t;
+      opt.isa = isa;
+      double roof = 0;
+      if (machine) {
+        if (is_conv) {
+          if (auto s = machine->peak(isa, t)) roof = s->median;
+        } else {
+          const auto c = machine->bandwidth(StreamKernel::copy, t), tr = machine->bandwidth(StreamKernel::triad, t);
+          if (c && tr) roof = std::max(c->median, tr->median);
+        }
+        if (roof == 0 && warned.insert(fmt::format("{}{}", is_conv, t)).second)
+          fmt::print(stderr, "convlab-bench: {} has no {} for {} threads: no %{} counter there\n", o.machine,
+                     is_conv ? fmt::format("{} FMA peak", to_string(isa)) : std::string("stream bandwidth"), t,
+                     is_conv ? "peak" : "bw");
+      }
+      auto make = [&](std::string_view variant, bool compute_only) {
+        auto b = std::make_shared<Bench>();
+        b->name = fmt::format("{}/{}{}/{}/threads:{}", is_conv ? "conv2d" : "pool2d", variant,
+                              compute_only ? ":compute" : "", desc, t);
+        b->label = label;
+        b->is_conv = is_conv;
+        b->threads = t;
+        b->roof = roof;
+        return b;
+      };
+      auto skip = [&](std::string_view variant, const std::string& reason) {
+        const std::string name = fmt::format("{}/{}/{}/threads:{}", is_conv ? "conv2d" : "pool2d", variant, desc, t);
+        skipped.push_back({{"name", name}, {"reason", reason}});
+        fmt::print(stderr, "skip {}: {}\n", name, reason);
+      };
+      if (is_conv) {
+        const auto& p = std::get<Conv2dParams>(shape.problem);
+        for (const ConvVariant* v : conv2d_variants()) {
+          if (!selected(v->name())) continue;
+          auto b = make(v->name(), false);
+          if (!filter_selects(filter, b->name)) continue;
+          if (const Support s = v->supports(p); !s) {
+            skip(v->name(), s.reason);
+            continue;
+          }
+          struct State {
+            ConvData data;
+            Tensor out;
+            std::unique_ptr<ConvPlan> plan;
+          };
+          auto st = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
+          try {
+            st->plan = v->plan(p, st->data.weights.span(), st->data.bias.span(), opt);
+          } catch (const std::exception& e) {
+            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
+            benches.push_back(b);
+            continue;
+          }
+          b->flops = static_cast<double>(p.flops());
+          b->bytes = static_cast<double>(p.min_bytes());
+          b->work = b->flops;
+          b->warm = [s = st.get()] { s->plan->run(s->data.input.span(), s->out.span()); };
+          b->call = b->warm;
+          b->keep_alive = st;
+          if (const std::string d = st->plan->describe(); !d.empty()) plans[b->name] = d;
+          benches.push_back(b);
+          if (st->plan->has_compute_only()) {
+            auto c = make(v->name(), true);
+            if (!filter_selects(filter, c->name)) continue;
+            c->flops = b->flops;
+            c->bytes = b->bytes;
+            c->work = b->work;
+            c->warm = b->warm;  // run() once: the compute reads what it converted
+            c->call = [s = st.get()] { s->plan->run_compute_only(); };
+            c->keep_alive = st;
+            plans[c->name] = st->plan->describe() + "; timed: the convolution alone (run_compute_only)";
+            benches.push_back(c);
+          }
+        }
+      } else {
+        const auto& p = std::get<Pool2dParams>(shape.problem);
+        for (const PoolVariant* v : pool2d_variants()) {
+          if (!selected(v->name())) continue;
+          auto b = make(v->name(), false);
+          if (!filter_selects(filter, b->name)) continue;
+          if (const Support s = v->supports(p); !s) {
+            skip(v->name(), s.reason);
+            continue;
+          }
+          struct State {
+            Tensor in, out;
+            std::unique_ptr<PoolPlan> plan;
+          };
+          auto st = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
+          try {
+            st->plan = v->plan(p, opt);
+          } catch (const std::exception& e) {
+            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
+            benches.push_back(b);
+            continue;
+          }
+          b->flops = static_cast<double>(p.flops());
+          b->bytes = static_cast<double>(p.min_bytes());
+          b->work = b->bytes;
+          b->warm = [s = st.get()] { s->plan->run(s->in.span(), s->out.span()); };
+          b->call = b->warm;
+          b->keep_alive = st;
+          if (const std::string d = st->plan->describe(); !d.empty()) plans[b->name] = d;
+          benches.push_back(b);
+        }
+      }
+    }
+  }
+  if (benches.empty()) throw Error("variant", "", "nothing to run: no variant applies to the selected shapes");
+
+  if (o.list) {
+    for (const auto& b : benches) fmt::print("{}\n", b->name);
+    fmt::print(stderr, "{} benchmarks x {} reps, {} skipped\n", benches.size(), o.reps, skipped.size());
+    return 0;
+  }
+
+  // Calibrate: the calls that make one repetition last about --min-time.
+  progress.start("calibrate", static_cast<int>(benches.size()), !o.quiet);
+  for (const auto& b : benches) {
+    if (b->error.empty()) {
+      try {
+        b->warm();
+        b->iterations = calls_per_sample(b->call, o.min_time);
+      } catch (const std::exception& e) {
+        b->error = fmt::format("run() failed: {}", e.what());
+      }
+    }
+    if (!b->error.empty()) fmt::print(stderr, "\nFAILED {}: {}\n", b->name, b->error);
+    progress.tick(fmt::format("{} ({} calls per repetition)", b->name, b->iterations));
+  }
+
+  for (const auto& bp : benches) {
+    auto* reg = benchmark::RegisterBenchmark(bp->name.c_str(), [b = bp.get()](benchmark::State& state) {
+      std::string error = b->error;
+      if (error.empty()) {
+        try {
+          b->warm();  // untimed: page in buffers, wake the threads
+        } catch (const std::exception& e) {
+          error = fmt::format("run() failed: {}", e.what());
+        }
+      }
+      if (!error.empty()) {
+        state.SkipWithError(error.c_str());
+        ++failed_rows;
+        progress.tick(b->name);
+        return;
+      }
+      for (auto _ : state) b->call();
+      using C = benchmark::Counter;
+      if (b->is_conv) {
+        state.counters["GFLOP/s"] = C(b->work * 1e-9, C::kIsIterationInvariantRate);
+        state.counters["flop"] = b->flops;
+      } else {
+        state.counters["GB/s"] = C(b->work * 1e-9, C::kIsIterationInvariantRate);
+        state.counters["bytes"] = b->bytes;
+      }
+      if (b->roof > 0)
+        state.counters[b->is_conv ? "%peak" : "%bw"] = C(100.0 * b->work * 1e-9 / b->roof, C::kIsIterationInvariantRate);
+      state.counters["peak"] = b->roof;
+      state.counters["AI"] = b->flops / b->bytes;
+      state.counters["plan_threads"] = b->threads;
+      if (!b->label.empty()) state.SetLabel(b->label);
+      progress.tick(b->name);
+    });
+    reg->Iterations(bp->iterations)->UseRealTime()->Unit(benchmark::kMicrosecond);
+    reg->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
+    reg->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
+  }
+
+  nlohmann::json ctx = {
+      {"isa", to_string(isa)},
+      {"threads", threads},
+      {"suites", o.suites},
+      {"reps", o.reps},
+      {"min_time", o.min_time},
+      {"interleaved", !o.no_interleave},
+      {"machine_file", o.machine},
+      {"shapes", shape_info},
+      {"skipped", skipped},
+      {"plans", plans},
+      {"timed", "plan.run only (one untimed warm-up run per repetition); rows named <variant>:compute time "
+                "ConvPlan::run_compute_only"},
+      {"benchmark_library_note", "Debian's libbenchmark 1.7.1 is a debug build and warns so; the timed code is "
+                                 "convlab's Release build"},
+  };
+  if (machine) ctx["machine"] = machine->to_json();
+  for (const ConvVariant* v : conv2d_variants())
+    ctx["variants"].push_back({{"op", "conv2d"}, {"name", v->name()}, {"kind", to_string(v->kind())},
+                               {"summary", v->summary()}});
+  for (const PoolVariant* v : pool2d_variants())
+    ctx["variants"].push_back({{"op", "pool2d"}, {"name", v->name()}, {"kind", to_string(v->kind())},
+                               {"summary", v->summary()}});
+#if CONVLAB_HAVE_DNNL
+  const auto* dv = dnnl::version();
+  ctx["onednn_version"] = fmt::format("{}.{}.{}", dv->major, dv->minor, dv->patch);
+#endif
+  benchmark::AddCustomContext("convlab", ctx.dump());
+
+  progress.start("matrix", static_cast<int>(benches.size()) * o.reps, !o.quiet);
+  Display display;
+  benchmark::RunSpecifiedBenchmarks(&display);
+  benchmark::Shutdown();
+  if (!o.quiet)
+    fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}, {} skipped (reasons above and in the JSON)\n",
+               benches.size(), o.reps, Progress::clock(progress.elapsed()), skipped.size());
+  if (failed_rows > 0) {
+    fmt::print(stderr, "convlab-bench: {} repetitions failed (error rows in the output)\n", failed_rows);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const convlab::Error& e) {
+    fmt::print(stderr, "convlab-bench: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "convlab-bench: internal error: {}\n", e.what());
+    return 1;
+  }
+}

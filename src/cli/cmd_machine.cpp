@@ -1,0 +1,108 @@
+// convlab machine [--json FILE] [--reps N] [--seconds S] [--threads 1,2] [--isa avx512,...] [--quick]
+//   Measures the roofs every other figure is compared with (see
+//   src/convlab/machine.hpp): the fp32 FMA peak per ISA and thread count, the
+//   STREAM copy/triad bandwidth per thread count, plus the topology, caches
+//   and build. Prints a summary; --json writes the machine description that
+//   the benchmark matrix (bench/), the plots and the report read back.
+#include <fmt/core.h>
+
+#include "common.hpp"
+#include "convlab/error.hpp"
+#include "convlab/machine.hpp"
+#include "table.hpp"
+
+namespace convlab::cli {
+
+namespace {
+
+struct Options {
+  std::string json;
+  int reps = 7;
+  double seconds = 0.2;
+  std::vector<int> threads;
+  std::vector<std::string> isas;
+  bool quick = false;
+  bool no_stream = false;
+};
+
+std::string mib(int64_t bytes) {
+  if (bytes >= (int64_t(1) << 20)) return fmt::format("{} MiB", bytes >> 20);
+  return fmt::format("{} KiB", bytes >> 10);
+}
+
+std::string spread(const Spread& s) {
+  return fmt::format("{:.1f} ({:.1f}-{:.1f})", s.median, s.min, s.max);
+}
+
+void print_summary(const MachineInfo& m) {
+  fmt::print("CPU        {}\n", m.cpu_model);
+  fmt::print("topology   {} hardware threads, {} cores, {} package{}\n", m.hardware_threads, m.cores,
+             m.packages, m.packages == 1 ? "" : "s");
+  fmt::print("caches     L1d {}, L2 {}, L3 {}, line {} B (from {})\n", mib(m.caches.l1d_bytes),
+             mib(m.caches.l2_bytes), mib(m.caches.l3_bytes), m.caches.line_bytes, m.caches.source);
+  fmt::print("build      {} {}, baseline flags {}\n", m.compiler, m.build_type, m.baseline_flags);
+  fmt::print("measured   {}, medians of {} samples (min-max)\n\n", m.date, m.reps);
+
+  if (!m.fma_gflops.empty()) {
+    fmt::print("fp32 FMA peak, GFLOP/s ({} independent accumulators per thread, {:.2f} s per sample;\n"
+               "sse42 has no FMA: mul + add):\n",
+               kAccumulators, m.fma_seconds);
+    std::vector<std::string> header = {"isa"};
+    for (const auto& [t, s] : m.fma_gflops.begin()->second) header.push_back(fmt::format("{} thr", t));
+    Table t(header);
+    for (Isa isa : available_isas()) {
+      const auto it = m.fma_gflops.find(to_string(isa));
+      if (it == m.fma_gflops.end()) continue;
+      std::vector<std::string> row = {to_string(isa)};
+      for (const auto& [threads, s] : it->second) row.push_back(spread(s));
+      t.add(row);
+    }
+    fmt::print("{}\n", t.str());
+  }
+  if (!m.stream_gbps.empty()) {
+    fmt::print("streaming bandwidth, GB/s (3 arrays of {}; copy counts 8 B/element, triad 12):\n",
+               mib(m.stream_array_bytes));
+    std::vector<std::string> header = {"kernel"};
+    for (const auto& [t, s] : m.stream_gbps.begin()->second) header.push_back(fmt::format("{} thr", t));
+    Table t(header);
+    for (const auto& [kernel, per] : m.stream_gbps) {
+      std::vector<std::string> row = {kernel};
+      for (const auto& [threads, s] : per) row.push_back(spread(s));
+      t.add(row);
+    }
+    fmt::print("{}", t.str());
+  }
+}
+
+}  // namespace
+
+void register_machine(CLI::App& app, Context&) {
+  auto* cmd = app.add_subcommand("machine", "Measure the FMA peak and streaming bandwidth; describe the machine");
+  auto o = std::make_shared<Options>();
+  cmd->add_option("--json", o->json, "Also write the machine description (JSON) to this file");
+  cmd->add_option("--reps", o->reps, "Samples per figure (default 7)")->check(CLI::PositiveNumber);
+  cmd->add_option("--seconds", o->seconds, "Seconds per FMA sample (default 0.2)")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", o->threads, "Thread counts (default 1..all hardware threads)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--isa", o->isas, "Instruction sets (default: every one this CPU runs)")->delimiter(',');
+  cmd->add_flag("--quick", o->quick, "5 samples of 0.1 s (about a third of the default time)");
+  cmd->add_flag("--no-stream", o->no_stream, "Skip the streaming bandwidth");
+  cmd->callback([o] {
+    MachineOptions mo;
+    mo.reps = o->quick ? 5 : o->reps;
+    mo.fma_seconds = o->quick ? 0.1 : o->seconds;
+    mo.threads = o->threads;
+    for (const auto& name : o->isas) mo.isas.push_back(parse_isa(name));
+    mo.stream = !o->no_stream;
+    if (progress_enabled()) mo.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+    const MachineInfo m = measure_machine(mo);
+    print_summary(m);
+    if (!o->json.empty()) {
+      save_machine(m, o->json);
+      fmt::print("\nwrote {}\n", o->json);
+    }
+  });
+}
+
+}  // namespace convlab::cli

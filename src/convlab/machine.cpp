@@ -1,0 +1,270 @@
+#include "convlab/machine.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "convlab/error.hpp"
+#include "convlab/timing.hpp"
+
+namespace convlab {
+
+namespace {
+
+std::string read_first_line(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s;
+  std::getline(in, s);
+  return s;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("model name", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        const auto start = line.find_first_not_of(' ', colon + 1);
+        return start == std::string::npos ? "" : line.substr(start);
+      }
+    }
+  return "unknown";
+}
+
+// Cores = distinct (package, core) pairs among the online CPUs in sysfs.
+std::pair<int, int> cores_and_packages() {
+  std::set<std::pair<std::string, std::string>> cores;
+  std::set<std::string> packages;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/devices/system/cpu", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 4 || name.rfind("cpu", 0) != 0 ||
+        !std::all_of(name.begin() + 3, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const std::string pkg = read_first_line(e.path() / "topology/physical_package_id");
+    const std::string core = read_first_line(e.path() / "topology/core_id");
+    if (pkg.empty() || core.empty()) continue;  // offline CPUs have no topology
+    cores.insert({pkg, core});
+    packages.insert(pkg);
+  }
+  return {static_cast<int>(cores.size()), static_cast<int>(packages.size())};
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json spread_json(const Spread& s) {
+  return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"samples", s.samples}};
+}
+
+Spread spread_from(const nlohmann::json& j) {
+  return Spread::of(j.at("samples").get<std::vector<double>>());
+}
+
+// {"avx512": [{"threads": 1, "median": ..., ...}, ...], ...}
+nlohmann::json table_json(const std::map<std::string, std::map<int, Spread>>& t) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, per_threads] : t) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [threads, s] : per_threads) {
+      nlohmann::json row = spread_json(s);
+      row["threads"] = threads;
+      rows.push_back(row);
+    }
+    out[key] = rows;
+  }
+  return out;
+}
+
+std::map<std::string, std::map<int, Spread>> table_from(const nlohmann::json& j) {
+  std::map<std::string, std::map<int, Spread>> out;
+  for (const auto& [key, rows] : j.items())
+    for (const auto& row : rows) out[key][row.at("threads").get<int>()] = spread_from(row);
+  return out;
+}
+
+std::optional<Spread> lookup(const std::map<std::string, std::map<int, Spread>>& t,
+                             const std::string& key, int threads) {
+  const auto k = t.find(key);
+  if (k == t.end()) return std::nullopt;
+  const auto s = k->second.find(threads);
+  if (s == k->second.end()) return std::nullopt;
+  return s->second;
+}
+
+}  // namespace
+
+Spread Spread::of(std::vector<double> samples) {
+  const Summary s = summarize(samples);
+  return {s.median, s.min, s.max, std::move(samples)};
+}
+
+std::optional<Spread> MachineInfo::peak(Isa isa, int threads) const {
+  return lookup(fma_gflops, to_string(isa), threads);
+}
+
+std::optional<Spread> MachineInfo::bandwidth(StreamKernel kernel, int threads) const {
+  return lookup(stream_gbps, to_string(kernel), threads);
+}
+
+MachineInfo describe_machine() {
+  MachineInfo m;
+  m.cpu_model = cpu_model();
+  m.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::tie(m.cores, m.packages) = cores_and_packages();
+  m.caches = cache_info();
+  m.compiler = CONVLAB_COMPILER;
+  m.build_type = CONVLAB_BUILD_TYPE;
+  m.baseline_flags = CONVLAB_BASELINE_FLAGS_STR;
+  m.date = utc_now();
+  return m;
+}
+
+MachineInfo measure_machine(const MachineOptions& o) {
+  if (o.reps < 1) throw Error("reps", std::to_string(o.reps), "must be >= 1");
+  if (!(o.fma_seconds > 0)) throw Error("seconds", fmt::format("{}", o.fma_seconds), "must be > 0");
+  MachineInfo m = describe_machine();
+  m.reps = o.reps;
+  m.fma_seconds = o.fma_seconds;
+  std::vector<int> threads = o.threads;
+  if (threads.empty())
+    for (int t = 1; t <= m.hardware_threads; ++t) threads.push_back(t);
+  for (int t : threads)
+    if (t < 1) throw Error("threads", std::to_string(t), "must be >= 1");
+  const std::vector<Isa> isas = o.isas.empty() ? available_isas() : o.isas;
+  for (Isa isa : isas)
+    if (static_cast<int>(isa) > static_cast<int>(detected_isa()))
+      throw Error("isa", to_string(isa), fmt::format("this CPU runs at most {}", to_string(detected_isa())));
+  auto say = [&](const std::string& line) {
+    if (o.progress) o.progress(line);
+  };
+
+  // FMA peak: each repetition visits every (ISA, threads) once.
+  std::map<std::string, std::map<int, std::vector<double>>> fma;
+  const int fma_total = o.reps * static_cast<int>(isas.size() * threads.size());
+  int step = 0;
+  for (int r = 0; r < o.reps; ++r)
+    for (Isa isa : isas)
+      for (int t : threads) {
+        const double g = measure_fma_gflops(isa, t, o.fma_seconds);
+        fma[to_string(isa)][t].push_back(g);
+        say(fmt::format("[{}/{}] fp32 FMA peak, {} x {} thread{}: {:.1f} GFLOP/s", ++step, fma_total,
+                        to_string(isa), t, t == 1 ? "" : "s", g));
+      }
+  for (auto& [isa, per] : fma)
+    for (auto& [t, v] : per) m.fma_gflops[isa][t] = Spread::of(std::move(v));
+
+  // Streaming bandwidth: the arrays are large (first touch takes a while), so
+  // one thread count at a time, copy and triad alternating within it.
+  if (o.stream) {
+    const int64_t elems = o.stream_elems > 0 ? o.stream_elems : StreamBench::default_elems();
+    m.stream_array_bytes = elems * 4;
+    const int stream_total = o.reps * 2 * static_cast<int>(threads.size());
+    step = 0;
+    for (int t : threads) {
+      say(fmt::format("streaming: allocating 3 x {} MiB for {} thread{}", (elems * 4) >> 20, t,
+                      t == 1 ? "" : "s"));
+      StreamBench bench(t, elems);
+      bench.gbps(StreamKernel::copy);  // warm-up: page tables, frequency
+      std::vector<double> copy, triad;
+      for (int r = 0; r < o.reps; ++r) {
+        copy.push_back(bench.gbps(StreamKernel::copy));
+        say(fmt::format("[{}/{}] stream copy, {} thread{}: {:.1f} GB/s", ++step, stream_total, t,
+                        t == 1 ? "" : "s", copy.back()));
+        triad.push_back(bench.gbps(StreamKernel::triad));
+        say(fmt::format("[{}/{}] stream triad, {} thread{}: {:.1f} GB/s", ++step, stream_total, t,
+                        t == 1 ? "" : "s", triad.back()));
+      }
+      m.stream_gbps["copy"][t] = Spread::of(std::move(copy));
+      m.stream_gbps["triad"][t] = Spread::of(std::move(triad));
+    }
+  }
+  return m;
+}
+
+nlohmann::json MachineInfo::to_json() const {
+  return {
+      {"convlab_machine", 1},
+      {"date", date},
+      {"cpu", {{"model", cpu_model}, {"hardware_threads", hardware_threads}, {"cores", cores},
+               {"packages", packages}, {"detected_isa", to_string(detected_isa())}}},
+      {"caches", {{"l1d_bytes", caches.l1d_bytes}, {"l2_bytes", caches.l2_bytes},
+                  {"l3_bytes", caches.l3_bytes}, {"line_bytes", caches.line_bytes},
+                  {"source", caches.source}}},
+      {"build", {{"compiler", compiler}, {"build_type", build_type}, {"baseline_flags", baseline_flags}}},
+      {"settings", {{"reps", reps}, {"fma_seconds_per_sample", fma_seconds},
+                    {"fma_accumulators_per_thread", kAccumulators},
+                    {"stream_array_bytes", stream_array_bytes}}},
+      {"fma_peak_gflops", table_json(fma_gflops)},
+      {"stream_gbps", table_json(stream_gbps)},
+  };
+}
+
+MachineInfo MachineInfo::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("convlab_machine"))
+    throw Error("machine", "", "not a convlab machine description (no \"convlab_machine\" key)");
+  MachineInfo m;
+  try {
+    m.date = j.value("date", "");
+    const auto& cpu = j.at("cpu");
+    m.cpu_model = cpu.at("model").get<std::string>();
+    m.hardware_threads = cpu.at("hardware_threads").get<int>();
+    m.cores = cpu.at("cores").get<int>();
+    m.packages = cpu.at("packages").get<int>();
+    const auto& c = j.at("caches");
+    m.caches.l1d_bytes = c.at("l1d_bytes").get<int64_t>();
+    m.caches.l2_bytes = c.at("l2_bytes").get<int64_t>();
+    m.caches.l3_bytes = c.at("l3_bytes").get<int64_t>();
+    m.caches.line_bytes = c.at("line_bytes").get<int64_t>();
+    m.caches.source = c.at("source").get<std::string>();
+    const auto& b = j.at("build");
+    m.compiler = b.at("compiler").get<std::string>();
+    m.build_type = b.at("build_type").get<std::string>();
+    m.baseline_flags = b.at("baseline_flags").get<std::string>();
+    const auto& s = j.at("settings");
+    m.reps = s.at("reps").get<int>();
+    m.fma_seconds = s.at("fma_seconds_per_sample").get<double>();
+    m.stream_array_bytes = s.at("stream_array_bytes").get<int64_t>();
+    m.fma_gflops = table_from(j.at("fma_peak_gflops"));
+    m.stream_gbps = table_from(j.at("stream_gbps"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("machine", "", std::string("malformed machine description: ") + e.what());
+  }
+  return m;
+}
+
+void save_machine(const MachineInfo& info, const std::filesystem::path& path) {
+  std::ofstream out(path);
+  if (!out) throw Error("json", path.string(), "cannot open for writing");
+  out << info.to_json().dump(2) << '\n';
+  if (!out) throw Error("json", path.string(), "write failed");
+}
+
+MachineInfo load_machine(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("machine", path.string(), "cannot open (run `convlab machine --json FILE` first)");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("machine", path.string(), std::string("not valid JSON: ") + e.what());
+  }
+  try {
+    return MachineInfo::from_json(j);
+  } catch (const Error& e) {
+    throw Error("machine", path.string(), e.what());
+  }
+}
+
+}  // namespace convlab

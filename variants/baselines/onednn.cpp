@@ -1,0 +1,246 @@
+// Baselines: oneDNN 2.6 (Debian's libdnnl-dev) behind the ConvVariant
+// interface, as two rows of the matrix. They are the ceiling the ladder is
+// compared with, never a dependency of the core: this file is compiled only
+// when CMake finds oneDNN, and registered under CONVLAB_HAVE_DNNL in list.def.
+//
+// onednn-nchw  convolution_forward (forward_inference, convolution_direct) on
+//              plain memory: NCHW activations, OIHW (GOIHW) weights, the
+//              caller's buffers used in place, so no reorder anywhere.
+//              Timed (plan.run): the primitive's execute + stream wait.
+// onednn-best  the same convolution with format `any` for source, weights and
+//              destination, so oneDNN picks its preferred (blocked) layouts.
+//              At plan time: the primitive is created and the weights are
+//              reordered once into oneDNN's layout (packed_weight_bytes).
+//              plan.run takes NCHW in and gives NCHW out like every variant (so
+//              `convlab check` and the tests cross-check it): it runs
+//              [src reorder NCHW -> oneDNN's layout, when they differ] +
+//              convolution + [dst reorder back to NCHW, when they differ].
+//              That is what its matrix row `onednn-best` times.
+//              run_compute_only() runs the convolution alone, on the source as
+//              run() last reordered it, into the plan's internal destination:
+//              the cost per layer of a framework that keeps activations in
+//              oneDNN's layout from layer to layer. The matrix times it as the
+//              extra row `onednn-best:compute` (same primitive, same weights,
+//              so the cross-check of onednn-best covers its arithmetic).
+//
+// Threads: oneDNN threads with GNU OpenMP here and fixes its thread count when
+//   a primitive is created (and again reads it when it runs), so the plan sets
+//   omp_set_num_threads(options.threads) around both and restores the
+//   caller's value afterwards. oneDNN's forward convolutions split work over
+//   batch, channel blocks and rows, never the reduction, which is why the 1-4
+//   thread bitwise test passes (it is run on these rows like on any other).
+// ISA: oneDNN dispatches by itself (here: AVX-512); PlanOptions::isa is not
+//   honoured because oneDNN's cap is process-wide (ONEDNN_MAX_CPU_ISA=AVX2 in
+//   the environment caps it). describe() names the implementation it chose
+//   (e.g. "jit:avx512_core" or "gemm:jit"), and the matrix prints it as the
+//   row's label.
+// Arithmetic: fp32 in, fp32 accumulation, no Winograd (convolution_direct), so
+//   integer-valued inputs come out exact like for every ladder step.
+//
+// Measured here (1 thread, medians of 10, FMA peak sampled alongside: 183
+//   GFLOP/s AVX-512): cifar conv2 mb32ic32ih15oc64kh3 onednn-nchw 77 GFLOP/s
+//   (42 % of peak, oneDNN picks gemm:jit), onednn-best 125 GFLOP/s (68 %,
+//   brgconv:avx512_core, activation reorders included); cifar conv1 (ic 3)
+//   42 and 32 GFLOP/s, where the reorders cost more than they save. Re-run:
+//   build/release/convlab run --variant naive,onednn-nchw,onednn-best --suite cifar --peak --reps 10
+// The convolution alone (onednn-best:compute) comes from the matrix: 121 and
+//   156 GFLOP/s on cifar conv1 and conv2 (scripts/run-lab, results/REPORT.md).
+#include <omp.h>
+
+#include <fmt/core.h>
+
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "convlab/variant.hpp"
+
+namespace convlab::baselines {
+
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dt = dnnl::memory::data_type;
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+// omp_set_num_threads for a scope; OpenMP's value is per calling thread.
+class OmpThreads {
+ public:
+  explicit OmpThreads(int threads) : saved_(omp_get_max_threads()) { omp_set_num_threads(threads); }
+  ~OmpThreads() { omp_set_num_threads(saved_); }
+  OmpThreads(const OmpThreads&) = delete;
+  OmpThreads& operator=(const OmpThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+struct UserDescs {
+  dnnl::memory::desc src, weights, bias, dst;
+};
+
+// The caller's plain layouts: NCHW, OIHW (GOIHW when grouped), bias x.
+UserDescs user_descs(const Conv2dParams& p) {
+  UserDescs d;
+  d.src = {{p.mb, p.ic, p.ih, p.iw}, dt::f32, tag::nchw};
+  d.weights = p.g > 1 ? dnnl::memory::desc({p.g, p.ocg(), p.icg(), p.kh, p.kw}, dt::f32, tag::goihw)
+                      : dnnl::memory::desc({p.oc, p.ic, p.kh, p.kw}, dt::f32, tag::oihw);
+  if (p.bias) d.bias = {{p.oc}, dt::f32, tag::x};
+  d.dst = {{p.mb, p.oc, p.oh(), p.ow()}, dt::f32, tag::nchw};
+  return d;
+}
+
+// plain = true: the caller's layouts; false: format `any` for src/weights/dst.
+dnnl::convolution_forward::primitive_desc make_pd(const Conv2dParams& p, bool plain) {
+  const UserDescs u = user_descs(p);
+  auto any = [](const dnnl::memory::desc& d) {
+    return dnnl::memory::desc(d.dims(), dt::f32, tag::any);
+  };
+  // oneDNN wants the right padding that makes (ih + pl + pr - ekh) / sh + 1 == oh
+  // exactly (benchdnn's convention); it may be negative when the stride drops
+  // rows, which oneDNN accepts down to 1 - stride.
+  const int64_t pr_h = (p.oh() - 1) * p.sh + p.ekh() - p.ih - p.ph;
+  const int64_t pr_w = (p.ow() - 1) * p.sw + p.ekw() - p.iw - p.pw;
+  const dnnl::convolution_forward::desc desc(
+      dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+      plain ? u.src : any(u.src), plain ? u.weights : any(u.weights), u.bias,
+      plain ? u.dst : any(u.dst), {p.sh, p.sw}, {p.dh, p.dw}, {p.ph, p.pw}, {pr_h, pr_w});
+  return {desc, cpu_engine()};
+}
+
+// Shared by both rows: the primitive on the caller's plain buffers (nchw), or
+// with reorders around it (best).
+class OnednnPlan final : public ConvPlan {
+ public:
+  OnednnPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b, bool plain)
+      : ConvPlan(p, o), stream_(cpu_engine()) {
+    const OmpThreads threads(o.threads);  // oneDNN fixes its thread count here
+    const UserDescs u = user_descs(p);
+    pd_ = make_pd(p, plain);
+    conv_ = dnnl::convolution_forward(pd_);
+    const dnnl::engine& eng = cpu_engine();
+    user_src_ = dnnl::memory(u.src, eng, DNNL_MEMORY_NONE);
+    user_dst_ = dnnl::memory(u.dst, eng, DNNL_MEMORY_NONE);
+    if (b != nullptr) bias_ = dnnl::memory(u.bias, eng, const_cast<float*>(b));  // read only
+
+    // Weights: in place when oneDNN takes the caller's layout, else reordered once, here.
+    dnnl::memory user_w(u.weights, eng, const_cast<float*>(w));  // read only
+    if (pd_.weights_desc() == u.weights) {
+      weights_ = user_w;
+    } else {
+      weights_ = dnnl::memory(pd_.weights_desc(), eng);
+      dnnl::reorder(user_w, weights_).execute(stream_, user_w, weights_);
+      stream_.wait();
+      packed_weight_bytes_ = pd_.weights_desc().get_size();
+    }
+    // Activations: internal buffers in oneDNN's layout, and the reorders to
+    // and from NCHW, only where the layouts differ.
+    reorder_src_ = pd_.src_desc() != u.src;
+    reorder_dst_ = pd_.dst_desc() != u.dst;
+    if (reorder_src_) {
+      src_ = dnnl::memory(pd_.src_desc(), eng);
+      src_in_ = dnnl::reorder(user_src_, src_);
+    }
+    dst_ = dnnl::memory(pd_.dst_desc(), eng);  // also the target of run_compute_only()
+    if (reorder_dst_) dst_out_ = dnnl::reorder(dst_, user_dst_);
+    workspace_bytes_ = pd_.scratchpad_desc().get_size() + (reorder_src_ ? pd_.src_desc().get_size() : 0) +
+                       pd_.dst_desc().get_size();
+    plain_ = plain;
+  }
+
+  std::size_t workspace_bytes() const override { return workspace_bytes_; }
+  std::size_t packed_weight_bytes() const override { return packed_weight_bytes_; }
+  std::string describe() const override {
+    return fmt::format("oneDNN {}; src {}, dst {}, weights {}", pd_.impl_info_str(),
+                       reorder_src_ ? "reordered in run" : "NCHW in place",
+                       reorder_dst_ ? "reordered in run" : "NCHW in place",
+                       packed_weight_bytes_ ? "reordered at plan" : "OIHW in place");
+  }
+
+  // Only onednn-best offers the split; for onednn-nchw it would time the same thing.
+  bool has_compute_only() const override { return !plain_; }
+  void run_compute_only() override {
+    if (!ran_) throw std::logic_error("onednn-best: run_compute_only() before run()");
+    const OmpThreads threads(options().threads);
+    execute_conv(reorder_src_ ? src_ : user_src_, dst_);
+    stream_.wait();
+  }
+
+ private:
+  void execute(const float* x, float* y) override {
+    const OmpThreads threads(options().threads);
+    user_src_.set_data_handle(const_cast<float*>(x));  // oneDNN only reads its source
+    user_dst_.set_data_handle(y);
+    if (reorder_src_) src_in_.execute(stream_, user_src_, src_);
+    execute_conv(reorder_src_ ? src_ : user_src_, reorder_dst_ ? dst_ : user_dst_);
+    if (reorder_dst_) dst_out_.execute(stream_, dst_, user_dst_);
+    stream_.wait();
+    ran_ = true;
+  }
+
+  void execute_conv(const dnnl::memory& src, const dnnl::memory& dst) {
+    std::unordered_map<int, dnnl::memory> args = {
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+    if (bias_) args.insert({DNNL_ARG_BIAS, bias_});
+    conv_.execute(stream_, args);
+  }
+
+  dnnl::stream stream_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward conv_;
+  dnnl::memory user_src_, user_dst_, weights_, bias_, src_, dst_;
+  dnnl::reorder src_in_, dst_out_;
+  bool reorder_src_ = false, reorder_dst_ = false, plain_ = true, ran_ = false;
+  std::size_t workspace_bytes_ = 0, packed_weight_bytes_ = 0;
+};
+
+class Onednn final : public ConvVariant {
+ public:
+  explicit Onednn(bool plain) : plain_(plain) {}
+  std::string_view name() const override { return plain_ ? "onednn-nchw" : "onednn-best"; }
+  std::string_view summary() const override {
+    return plain_ ? "oneDNN 2.6 convolution on plain NCHW/OIHW memory, no reorders"
+                  : "oneDNN 2.6 convolution in its preferred layouts; weights reordered at plan, "
+                    "activations in run (row :compute = convolution alone)";
+  }
+  VariantKind kind() const override { return VariantKind::baseline; }
+
+  // oneDNN answers by whether it has an implementation for the descriptor.
+  Support supports(const Conv2dParams& p) const override {
+    try {
+      make_pd(p, plain_);
+      return Support::yes();
+    } catch (const dnnl::error& e) {
+      return Support::no(fmt::format("oneDNN has no implementation: {}", e.what()));
+    }
+  }
+
+ protected:
+  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
+                                      const PlanOptions& o) const override {
+    return std::make_unique<OnednnPlan>(p, o, w, b, plain_);
+  }
+
+ private:
+  bool plain_;
+};
+
+}  // namespace
+
+const ConvVariant& onednn_nchw() {
+  static const Onednn v(true);
+  return v;
+}
+
+const ConvVariant& onednn_best() {
+  static const Onednn v(false);
+  return v;
+}
+
+}  // namespace convlab::baselines
