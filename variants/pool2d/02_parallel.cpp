@@ -1,0 +1,112 @@
+// pool2d step 02 — parallel: 01's kernel on several cores (oneTBB, through the
+// plan's convlab::ThreadArena), over batch x channels x row tiles.
+//
+// What changed from 01_simd: nothing in the arithmetic. The kernel is 01's,
+//   shared through pool2d/simd_kernel.hpp (same instantiations, no copy); this
+//   step only cuts the output into work items and hands ranges of items to
+//   exactly `threads` threads.
+// Why (the bottleneck 01 has): one core cannot draw the machine's DRAM
+//   bandwidth. Pooling moves 5 bytes per input float (4 in, 1 out for 2x2) and
+//   does ~1 instruction per float, so a tensor that lives in DRAM (ResNet's
+//   stem pool on a batch, or max:mb32ic64ih112kh2 at ~128 MB) is limited by
+//   how many cache misses are in flight; two cores keep twice as many.
+// Work items: item i = row tile (i % T) of plane (i / T), plane = n*ic + c.
+//   T = 1 (whole planes: every input row is read by one thread, sequentially)
+//   whenever there are at least kItemsPerThread * threads planes; otherwise
+//   planes are cut into T row tiles so every thread still gets work (batch 1
+//   with few channels, one large image). A tile boundary falls between output
+//   rows; the input rows a window straddling it needs are read by both tiles
+//   (only when stride < kernel), never written.
+// Determinism: an output element is computed by the same code and in the same
+//   order whatever tile or thread it lands in (no reduction is ever split), so
+//   every thread count gives identical bytes (tested for 1-4 threads).
+// Grain and serial cutoff: a range of items is never cut below
+//   kMinChunkBytes of traffic (input + output), and a problem smaller than
+//   that runs inline on the caller without touching the arena: waking a
+//   oneTBB worker costs microseconds, as much as pooling a whole small image
+//   (the seed's pools take 1-5 us), so those stay exactly as fast as 01.
+// Loop nest:
+//   parallel for item range [b, e) (static partition, grain g):
+//     01's kernel on items b..e-1: for plane, for oh in tile: vector body + scalar edges
+// Measured here: see the table below (filled from the runs in the report).
+//   build/release/convlab run --variant simd,parallel --shape max:mb32ic64ih112kh2 --threads 2 --bandwidth --reps 10
+#include <algorithm>
+#include <memory>
+#include <string>
+
+#include "convlab/parallel.hpp"
+#include "convlab/variant.hpp"
+#include "pool2d/simd_kernel.hpp"
+
+namespace convlab::pool2d {
+
+namespace {
+
+// Items per thread before planes are cut into row tiles: a few, so that the
+// static split stays balanced when planes are not a multiple of the threads.
+constexpr int64_t kItemsPerThread = 4;
+// Smallest chunk worth a thread (bytes of input + output). See the header.
+constexpr int64_t kMinChunkBytes = 256 * 1024;
+
+class ParallelPlan final : public PoolPlan {
+ public:
+  ParallelPlan(const Pool2dParams& p, const PlanOptions& o)
+      : PoolPlan(p, o), args_(simd_kernel::whole_problem(p)), arena_(o.threads) {
+    const int64_t planes = p.mb * p.ic, rows = args_.oh;
+    int64_t tiles = 1;
+    if (planes < kItemsPerThread * o.threads)
+      tiles = std::min(rows, (kItemsPerThread * o.threads + planes - 1) / planes);
+    args_.rows_per_tile = (rows + tiles - 1) / tiles;
+    args_.tiles_per_plane = (rows + args_.rows_per_tile - 1) / args_.rows_per_tile;
+    items_ = planes * args_.tiles_per_plane;
+    // Bytes one item moves, on average (the last tile of a plane may be shorter).
+    const double item_bytes = static_cast<double>(p.min_bytes()) / static_cast<double>(items_);
+    grain_ = std::max<int64_t>(1, static_cast<int64_t>(kMinChunkBytes / item_bytes));
+  }
+
+  std::string describe() const override {
+    return std::to_string(items_) + " items (" + std::to_string(args_.tiles_per_plane) +
+           " tile(s) of " + std::to_string(args_.rows_per_tile) + " rows per plane), grain " +
+           std::to_string(grain_) + (items_ <= grain_ ? ", serial (below the cutoff)" : "") +
+           ", " + simd_kernel::width_scheme(params().sw);
+  }
+
+ private:
+  void execute(const float* x, float* y) override {
+    arena_.for_each(items_, grain_, [&](int64_t begin, int64_t end) {
+      simd_kernel::Args a = args_;
+      a.x = x;
+      a.y = y;
+      a.first_item = begin;
+      a.last_item = end;
+      simd::dispatch(options().isa, simd_kernel::Kernel{}, a);
+    });
+  }
+
+  simd_kernel::Args args_;
+  ThreadArena arena_;
+  int64_t items_ = 0;
+  int64_t grain_ = 1;
+};
+
+class Parallel final : public PoolVariant {
+ public:
+  std::string_view name() const override { return "parallel"; }
+  std::string_view summary() const override {
+    return "01's kernel on oneTBB threads over batch x channels x row tiles";
+  }
+
+ protected:
+  std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
+    return std::make_unique<ParallelPlan>(p, o);
+  }
+};
+
+}  // namespace
+
+const PoolVariant& parallel() {
+  static const Parallel v;
+  return v;
+}
+
+}  // namespace convlab::pool2d
