@@ -62,6 +62,7 @@
 
 #if CONVLAB_ARCH_PASS
 
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -130,6 +131,13 @@ struct Lanes<simd::Sse42> {
 
 enum class Width { contiguous, pairs, gather };
 
+// Software prefetch distance. The input is one sequential stream (planes are
+// contiguous and a row's window rows are adjacent), which the L2 streamer
+// follows, but on this machine it keeps too few lines in flight for one core
+// to reach DRAM's bandwidth: 9.9 GB/s without, 13.1 GB/s with 4 KiB ahead on
+// max:mb160ic64ih112kh2 (1 thread; 2-8 KiB all within noise of each other).
+inline constexpr int64_t kPrefetchAhead = 4096;
+
 // Everything about one problem that does not change from row to row.
 template <class Arch>
 class Pooler {
@@ -178,6 +186,7 @@ class Pooler {
   template <Width W, int KW>
   void pool_rows(const float* in, float* out_plane, int64_t r0, int64_t r1) const {
     for (int64_t oh = r0; oh < r1; ++oh) {
+      prefetch_ahead(in, oh);
       float* out = out_plane + oh * a_.ow;
       // Window taps r with input row h0 + r*step_h inside [0, ih).
       const int64_t h0 = oh * a_.sh - a_.ph;
@@ -312,6 +321,18 @@ class Pooler {
     const int64_t divisor =
         a_.alg == PoolAlg::avg_include_pad ? padded_count : (h1 - hs) * (w1 - ws);
     return sum / static_cast<float>(divisor);
+  }
+
+  // The input this row's window advances over (sh rows), kPrefetchAhead bytes
+  // further on: the rows of an output row a few rows down, or of the next plane
+  // (planes are contiguous). Addresses are formed as integers: they may lie
+  // outside the tensor, which a prefetch tolerates and pointer arithmetic does not.
+  void prefetch_ahead(const float* in, int64_t oh) const {
+    const std::uintptr_t start = reinterpret_cast<std::uintptr_t>(in) +
+                                 static_cast<std::uintptr_t>((oh * a_.sh - a_.ph) * a_.iw * 4) +
+                                 kPrefetchAhead;
+    for (int64_t b = 0; b < a_.sh * a_.iw * 4; b += 64)
+      __builtin_prefetch(reinterpret_cast<const void*>(start + static_cast<std::uintptr_t>(b)), 0, 3);
   }
 
   float finish(float v) const { return a_.relu ? simd::relu(Arch{}, v) : v; }
