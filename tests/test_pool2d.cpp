@@ -356,6 +356,20 @@ TEST_P(Pool2dFusedRelu, FusedReluOnAverageIsReluOfTheAverage) {
 INSTANTIATE_TEST_SUITE_P(All, Pool2dFusedRelu, ::testing::ValuesIn(pool2d_variant_names()),
                          [](const auto& info) { return test_name(info.param); });
 
+// The determinism test above means something for 02_parallel only if its plan
+// really splits those shapes (and tiles planes when there are few of them).
+TEST(Pool2dParallelStep, SplitsTheLargeDeterminismShapesAndKeepsTinyOnesSerial) {
+  const PoolVariant* v = find_pool2d_variant("parallel");
+  if (v == nullptr) GTEST_SKIP() << "no pool2d variant named parallel";
+  auto plan_of = [&](const char* d) { return v->plan(parse_pool2d(d), {.threads = 2})->describe(); };
+  for (const char* d : {"max:mb1ic1ih400iw300kh2", "avg_np:mb1ic3ih200iw160kh3sh1ph1relu1",
+                        "max:mb2ic16ih64kh3sh2ph1dh1ceil1relu1", "avg_p:mb8ic16ih56kh3sh3ph1ceil1"})
+    EXPECT_EQ(plan_of(d).find("serial"), std::string::npos) << d << ": " << plan_of(d);
+  EXPECT_NE(plan_of("max:mb1ic1ih400iw300kh2").find("8 tile(s)"), std::string::npos);
+  for (const char* d : {"max:mb1ic16ih26kh2", "max:mb1ic1ih4kh2"})
+    EXPECT_NE(plan_of(d).find("serial"), std::string::npos) << d << ": " << plan_of(d);
+}
+
 class Pool2dRandomSweep : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Pool2dRandomSweep, ThreeHundredValidShapes) {

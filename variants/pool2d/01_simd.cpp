@@ -25,9 +25,13 @@
 //           every loaded float used. Chosen over gathers because a gather
 //           costs about one load per lane (vgatherdps) where the pair costs two
 //           loads and two single-cycle shuffles per 16 lanes.
-//   sw >= 3 hardware gather (xsimd's B::gather: vgatherdps on AVX2/AVX-512,
-//           lane inserts on SSE). Rare in CNNs (ResNet's stem pool is stride
-//           2); here it only has to be correct.
+//   sw = 3, 4  the window at every input column (the stride-1 code), then
+//           every sw-th result: sw times the arithmetic, contiguous loads.
+//   sw >= 5 hardware gather (xsimd's B::gather: vgatherdps on AVX2/AVX-512,
+//           lane inserts on SSE); computing every column would waste sw x.
+//           Gathers are slow on this machine (vgatherdps: 4.4 GB/s on
+//           max:mb8ic32ih60kh3, where computing every column gives 17.4), and
+//           strides above 2 are rare in CNNs (ResNet's stem pool is stride 2).
 //   The last block of a row may have n < V lanes (OW = 15 for CIFAR's first
 //   pool is never a multiple of 16): AVX-512 and AVX2 use masked loads and
 //   stores (no fault beyond the row), SSE copies through a small buffer.
@@ -129,7 +133,7 @@ struct Lanes<simd::Sse42> {
 };
 #endif
 
-enum class Width { contiguous, pairs, gather };
+enum class Width { contiguous, pairs, picked, gather };
 
 // Software prefetch distance. The input is one sequential stream (planes are
 // contiguous and a row's window rows are adjacent), which the L2 streamer
@@ -137,6 +141,8 @@ enum class Width { contiguous, pairs, gather };
 // to reach DRAM's bandwidth: 9.9 GB/s without, 13.1 GB/s with 4 KiB ahead on
 // max:mb160ic64ih112kh2 (1 thread; 2-8 KiB all within noise of each other).
 inline constexpr int64_t kPrefetchAhead = 4096;
+// Largest stride computed at every column and picked (see picked_body).
+inline constexpr int64_t kMaxPickedStride = 4;
 
 // Everything about one problem that does not change from row to row.
 template <class Arch>
@@ -176,6 +182,10 @@ class Pooler {
       if (dense_kw == 2) pool_rows<Width::pairs, 2>(in, out, r0, r1);
       else if (dense_kw == 3) pool_rows<Width::pairs, 3>(in, out, r0, r1);
       else pool_rows<Width::pairs, 0>(in, out, r0, r1);
+    } else if (a_.sw <= kMaxPickedStride) {
+      if (dense_kw == 2) pool_rows<Width::picked, 2>(in, out, r0, r1);
+      else if (dense_kw == 3) pool_rows<Width::picked, 3>(in, out, r0, r1);
+      else pool_rows<Width::picked, 0>(in, out, r0, r1);
     } else {
       pool_rows<Width::gather, 0>(in, out, r0, r1);
     }
@@ -214,25 +224,55 @@ class Pooler {
   template <Width W, int KW, bool IsMax>
   void vector_body(const float* in, float* out, int64_t h0, int64_t r_begin, int64_t r_end,
                    float divisor) const {
+    if constexpr (W == Width::picked) {
+      picked_body<KW, IsMax>(in, out, h0, r_begin, r_end, divisor);
+      return;
+    }
     int64_t j = col_lo_;
     // Full blocks: V lanes, unmasked loads that stay inside the row.
     for (; j + V <= col_hi_; j += V) {
       if (W == Width::pairs && j * 2 - a_.pw + pair_reach_ > a_.iw) break;
-      window_block<W, KW, IsMax, true>(in, h0, r_begin, r_end, j, V, divisor).store_unaligned(out + j);
+      window_block<W, KW, IsMax, true>(in, h0, r_begin, r_end, j * a_.sw - a_.pw, V, divisor)
+          .store_unaligned(out + j);
     }
     // The rest (fewer than V lanes, or a pair load that would cross the row's end).
     for (; j < col_hi_; j += V) {
       const int64_t n = min(V, col_hi_ - j);
-      L::store_n(out + j, window_block<W, KW, IsMax, false>(in, h0, r_begin, r_end, j, n, divisor),
+      L::store_n(out + j,
+                 window_block<W, KW, IsMax, false>(in, h0, r_begin, r_end, j * a_.sw - a_.pw, n, divisor),
                  n);
     }
   }
 
-  // V interior outputs j..j+V-1 (the first n when !Full).
+  // Strides 3 and 4: the window at EVERY input column from the block's first
+  // window to its last (contiguous loads, exactly the stride-1 code), then
+  // every sw-th result. sw times the arithmetic, but no gather: vgatherdps
+  // measured 4.4 GB/s on max:mb8ic32ih60kh3 here, slower than the extra adds.
+  // The in-between columns' windows lie between the kept ones', inside the row.
+  template <int KW, bool IsMax>
+  void picked_body(const float* in, float* out, int64_t h0, int64_t r_begin, int64_t r_end,
+                   float divisor) const {
+    alignas(64) float at_column[kMaxPickedStride * V];  // V outputs span < kMaxPickedStride*V columns
+    for (int64_t j = col_lo_; j < col_hi_; j += V) {
+      const int64_t n = min(V, col_hi_ - j);
+      const int64_t col0 = j * a_.sw - a_.pw, span = (n - 1) * a_.sw + 1;
+      for (int64_t c = 0; c < span; c += V) {
+        const int64_t m = min(V, span - c);
+        const B r = m == V ? window_block<Width::contiguous, KW, IsMax, true>(in, h0, r_begin, r_end,
+                                                                              col0 + c, V, divisor)
+                           : window_block<Width::contiguous, KW, IsMax, false>(
+                                 in, h0, r_begin, r_end, col0 + c, m, divisor);
+        r.store_aligned(at_column + c);
+      }
+      for (int64_t l = 0; l < n; ++l) out[j + l] = at_column[l * a_.sw];
+    }
+  }
+
+  // V interior outputs (the first n when !Full) whose lane 0 window starts at
+  // input column col0.
   template <Width W, int KW, bool IsMax, bool Full>
-  B window_block(const float* in, int64_t h0, int64_t r_begin, int64_t r_end, int64_t j,
+  B window_block(const float* in, int64_t h0, int64_t r_begin, int64_t r_end, int64_t col0,
                  int64_t n, float divisor) const {
-    const int64_t col0 = j * a_.sw - a_.pw;  // input column of lane 0, tap 0
     B acc = IsMax ? B(-std::numeric_limits<float>::infinity()) : B(0.0f);
     bool first_tap = true;
     for (int64_t r = r_begin; r < r_end; ++r) {
@@ -284,10 +324,12 @@ class Pooler {
       }
     } else {
       using I = xsimd::batch<int32_t, Arch>;
-      alignas(64) int32_t idx[V];
-      for (int64_t l = 0; l < V; ++l)  // lanes past n repeat lane n-1: never out of the row
-        idx[l] = static_cast<int32_t>(min(l, n - 1) * a_.sw);
-      const I index = I::load_aligned(idx);
+      alignas(64) int32_t lane[V];
+      for (int64_t l = 0; l < V; ++l) lane[l] = static_cast<int32_t>(l);
+      I index = I::load_aligned(lane);
+      // Lanes past n repeat lane n-1: never outside the row.
+      if (!Full) index = xsimd::min(index, I(static_cast<int32_t>(n - 1)));
+      index = index * I(static_cast<int32_t>(a_.sw));
       for (int64_t k = 0; k < kw; ++k) f(B::gather(src + k * step, index));
     }
   }
@@ -385,7 +427,8 @@ Args whole_problem(const Pool2dParams& p) {
 const char* width_scheme(int64_t stride_w) {
   return stride_w == 1   ? "contiguous loads (stride 1)"
          : stride_w == 2 ? "two loads split into even/odd lanes (stride 2)"
-                         : "gathers (stride >= 3)";
+         : stride_w <= 4 ? "every column at stride 1, every sw-th kept (stride 3-4)"
+                         : "gathers (stride >= 5)";
 }
 
 }  // namespace simd_kernel

@@ -20,11 +20,15 @@
 // Determinism: an output element is computed by the same code and in the same
 //   order whatever tile or thread it lands in (no reduction is ever split), so
 //   every thread count gives identical bytes (tested for 1-4 threads).
-// Grain and serial cutoff: a range of items is never cut below
-//   kMinChunkBytes of traffic (input + output), and a problem smaller than
-//   that runs inline on the caller without touching the arena: waking a
-//   oneTBB worker costs microseconds, as much as pooling a whole small image
-//   (the seed's pools take 1-5 us), so those stay exactly as fast as 01.
+// Grain and serial cutoff: a range of items is never cut into chunks below
+//   kMinChunkBytes (256 KiB of input + output, ~10 us of work), and a problem
+//   under two chunks (512 KiB) runs inline on the caller, whole planes, without
+//   touching the arena: the very call 01 makes. Waking a oneTBB worker costs
+//   microseconds here, and on this shared 2-core VM often more (the worker may
+//   have to preempt another process), as much as pooling a whole small image
+//   (the seed's pools take 0.1-3 us). Measured with no cutoff at all, 2
+//   threads gained 1.2-1.5x from ~150-300 KB when the second core was idle
+//   and lost 5-10 % up to ~400 KB when it was not.
 // Loop nest:
 //   parallel for item range [b, e) (static partition, grain g):
 //     01's kernel on items b..e-1: for plane, for oh in tile: vector body + scalar edges
@@ -53,15 +57,19 @@ class ParallelPlan final : public PoolPlan {
   ParallelPlan(const Pool2dParams& p, const PlanOptions& o)
       : PoolPlan(p, o), args_(simd_kernel::whole_problem(p)), arena_(o.threads) {
     const int64_t planes = p.mb * p.ic, rows = args_.oh;
+    // Below two chunks' worth the plan is serial: whole planes, exactly 01's call.
+    const bool splits = o.threads > 1 && p.min_bytes() > 2 * kMinChunkBytes;
     int64_t tiles = 1;
-    if (planes < kItemsPerThread * o.threads)
+    if (splits && planes < kItemsPerThread * o.threads)
       tiles = std::min(rows, (kItemsPerThread * o.threads + planes - 1) / planes);
     args_.rows_per_tile = (rows + tiles - 1) / tiles;
     args_.tiles_per_plane = (rows + args_.rows_per_tile - 1) / args_.rows_per_tile;
     items_ = planes * args_.tiles_per_plane;
-    // Bytes one item moves, on average (the last tile of a plane may be shorter).
+    // oneTBB halves a range while it holds more than `grain` items, so a grain
+    // of two chunks' worth keeps every chunk at kMinChunkBytes or more.
     const double item_bytes = static_cast<double>(p.min_bytes()) / static_cast<double>(items_);
-    grain_ = std::max<int64_t>(1, static_cast<int64_t>(kMinChunkBytes / item_bytes));
+    grain_ = splits ? std::max<int64_t>(1, static_cast<int64_t>(2 * kMinChunkBytes / item_bytes))
+                    : items_;
   }
 
   std::string describe() const override {
