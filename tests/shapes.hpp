@@ -97,6 +97,9 @@ inline const std::vector<NamedShape>& pool2d_edge_cases() {
       {"avg_p_stride_2_kernel_3_wide_ceil", "avg_p:mb1ic2ih7iw67kh3sh2ph1ceil1"},
       {"avg_np_stride_3_wide_padding", "avg_np:mb1ic1ih7iw101kh3ph1"},
       {"max_stride_4_dilation_wide", "max:mb1ic1ih9iw120kh2sh4dh2"},
+      {"max_stride_5_wide_padding", "max:mb1ic2ih12iw90kh5sh5ph2"},
+      {"avg_p_stride_6_wide_ceil", "avg_p:mb1ic1ih13iw100kh3sh6ph1ceil1"},
+      {"max_stride_5_dilation_wide", "max:mb1ic1ih20iw70kh2sh5dh3"},
       // The fused ReLU (relu1) on every algorithm.
       {"max_relu", "max:mb2ic3ih9kh2relu1"},
       {"max_relu_padding_dilation", "max:mb1ic2ih12iw40kh3sh2ph1dh1ceil1relu1"},
@@ -148,8 +151,8 @@ inline Pool2dParams random_pool2d(std::mt19937_64& rng) {
     p.ic = pick(1, 6);
     p.kh = pick(1, 4);
     p.kw = pick(0, 2) == 0 ? pick(1, 4) : p.kh;
-    p.sh = pick(0, 2) == 0 ? pick(1, 3) : p.kh;
-    p.sw = pick(0, 2) == 0 ? pick(1, 3) : p.kw;
+    p.sh = pick(0, 2) == 0 ? pick(1, 5) : p.kh;
+    p.sw = pick(0, 2) == 0 ? pick(1, 5) : p.kw;
     p.ph = pick(0, p.kh / 2);
     p.pw = pick(0, p.kw / 2);
     if (!p.is_avg()) {

@@ -199,12 +199,13 @@ INSTANTIATE_TEST_SUITE_P(All, Pool2dThreads, ::testing::ValuesIn(pool2d_variant_
                          [](const auto& info) { return test_name(info.param); });
 
 // --- NaN, infinities and signed zeros at every position ----------------------------
-// Shapes that reach every code path of the SIMD steps: stride 1 / 2 / 3 (the
-// three width schemes), full and partial vector blocks, left and right edges
-// (padding, an overhanging ceil_mode window), dilation.
+// Shapes that reach every code path of the SIMD steps: stride 1 / 2 / 3-4 / 5+
+// (the four width schemes), full and partial vector blocks, left and right
+// edges (padding, an overhanging ceil_mode window), dilation.
 const char* const kSpecialValueShapes[] = {
     "max:mb1ic1ih5iw37kh3sh1ph1", "max:mb1ic1ih6iw41kh3sh2ph1ceil1", "max:mb1ic1ih7iw50kh2sh3dh1",
     "max:mb1ic1ih4iw34kh2",       "avg_p:mb1ic1ih5iw37kh3sh2ph1ceil1", "avg_np:mb1ic1ih5iw37kh3sh1ph1",
+    "max:mb1ic1ih5iw90kh3sh5ph1", "avg_np:mb1ic1ih5iw45kh4sh4ph2ceil1",
 };
 
 std::vector<PlanOptions> every_isa_and_some_threads() {
