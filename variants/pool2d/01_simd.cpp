@@ -11,8 +11,12 @@
 //   checks) and [col_hi, OW) (right edge: padding or an overhanging ceil_mode
 //   window). Both edges run the reference's scalar formula.
 // Why (the bottleneck 00 has): 00 spends ~10 instructions of loop control and
-//   clipping per input element and reduces 4 elements per 2x2 window one by
-//   one; here a 2x2 window costs ~6 vector instructions per 16 outputs.
+//   clipping per input element and reduces a 2x2 window one element at a time;
+//   here 16 outputs of a 2x2 stride-2 max cost ~20 vector instructions (4
+//   loads, 4 permutes, 3 NaN-aware max updates of 3 instructions, 1 store).
+//   Once the loop is cheap, a tensor in DRAM exposes the next limit: one core
+//   does not keep enough cache misses in flight, so the kernel also prefetches
+//   4 KiB ahead of its input stream (kPrefetchAhead).
 // Stride along the width — output lane l of tap k reads column
 //   (j + l)*sw - pw + k*(dw+1), so the lanes are sw floats apart:
 //   sw = 1  contiguous: one unaligned load per tap.
@@ -58,8 +62,17 @@
 //   input byte is read from memory about once (with stride < kernel, the rows
 //   shared by neighbouring windows are re-read from L1); the limit is the
 //   bandwidth of whichever level holds the tensor.
-// Measured here: see the table below (filled from the runs in the report).
-//   build/release/convlab run --variant naive,simd --shape max:mb32ic32ih30kh2 --shape avg_p:mb32ic32ih30kh2 --shape avg_np:mb32ic32ih30kh2 --reps 10
+// Measured here (1 thread, AVX-512, medians over reps with min-max, 00 in the
+//   same run; a 2-core VM shared with other jobs):
+//   max:mb32ic32ih30kh2 (CIFAR pool1, 4.6 MB, cache-resident)  23.7 GB/s
+//     (13.6-24.3), 27.7x 00's 0.85; avg_p 24.9 GB/s (22.5-26.1), 9.7x 00's
+//     2.57; avg_np 24.6 GB/s (23.5-25.5), 7.8x 00's 3.15. AVX2 path 19.2,
+//     SSE4.2 path 6.5 GB/s (--isa).
+//   max:mb160ic64ih112kh2 (642 MB, DRAM): 13.1 GB/s (12.6-13.5) = 96 % of one
+//     core's streaming bandwidth sampled alongside (copy 12.4, triad 13.7
+//     GB/s); 9.9 GB/s without the prefetch.
+//   Re-run: build/release/convlab run --variant naive,simd,parallel --shape max:mb32ic32ih30kh2 --shape avg_p:mb32ic32ih30kh2 --shape avg_np:mb32ic32ih30kh2 --threads 1 --bandwidth --reps 10
+//           build/release/convlab run --variant simd,parallel --shape max:mb160ic64ih112kh2 --threads 1 --bandwidth --reps 7
 #include "pool2d/simd_kernel.hpp"
 
 #include "convlab/activation.hpp"

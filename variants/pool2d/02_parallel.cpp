@@ -7,9 +7,9 @@
 //   exactly `threads` threads.
 // Why (the bottleneck 01 has): one core cannot draw the machine's DRAM
 //   bandwidth. Pooling moves 5 bytes per input float (4 in, 1 out for 2x2) and
-//   does ~1 instruction per float, so a tensor that lives in DRAM (ResNet's
-//   stem pool on a batch, or max:mb32ic64ih112kh2 at ~128 MB) is limited by
-//   how many cache misses are in flight; two cores keep twice as many.
+//   does well under one instruction per float, so a tensor that lives in DRAM
+//   (ResNet's stem pool on a large batch) is limited by how many cache misses
+//   are in flight; two cores keep twice as many.
 // Work items: item i = row tile (i % T) of plane (i / T), plane = n*ic + c.
 //   T = 1 (whole planes: every input row is read by one thread, sequentially)
 //   whenever there are at least kItemsPerThread * threads planes; otherwise
@@ -32,8 +32,20 @@
 // Loop nest:
 //   parallel for item range [b, e) (static partition, grain g):
 //     01's kernel on items b..e-1: for plane, for oh in tile: vector body + scalar edges
-// Measured here: see the table below (filled from the runs in the report).
-//   build/release/convlab run --variant simd,parallel --shape max:mb32ic64ih112kh2 --threads 2 --bandwidth --reps 10
+// Measured here (2 threads, medians over reps with min-max; the streaming roof
+//   is sampled in the same repetitions; a 2-core VM shared with other jobs):
+//   max:mb160ic64ih112kh2 (642 MB, 2.5x the 260 MiB L3 this VM reports, so it
+//     streams from DRAM): 27.8 GB/s (26.4-28.5), 2.09x 01, 115 % of the roof
+//     (copy 22.5, triad 24.3 GB/s); avg_p 26.6, avg_np 26.7 GB/s (110 %).
+//     Above 100 % because every figure counts each byte once, as STREAM does:
+//     with write-allocate the real DRAM traffic per counted byte is 1.2 for a
+//     2x2 pool (4 read + 1 written + 1 read for ownership, per 5) but 1.5 for
+//     copy and 1.33 for triad, so all three move ~33 GB/s of real traffic.
+//     Without the kernel's prefetch: 20.0 GB/s, 73 %.
+//   max:mb32ic64ih112kh2 (128 MB): 34.9 GB/s, partly served by that L3.
+//   max:mb32ic32ih30kh2 (CIFAR pool1): 45.6 GB/s (42.0-47.5), 1.86x 01.
+//   The seed's pools stay serial: 22.6 vs 01's 22.4 GB/s (max:mb1ic16ih26kh2).
+//   Re-run: build/release/convlab run --variant simd,parallel --shape max:mb160ic64ih112kh2 --shape avg_p:mb160ic64ih112kh2 --threads 2 --bandwidth --reps 7
 #include <algorithm>
 #include <memory>
 #include <string>
