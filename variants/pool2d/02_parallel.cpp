@@ -4,7 +4,8 @@
 // What changed from 01_simd: nothing in the arithmetic. The kernel is 01's,
 //   shared through pool2d/simd_kernel.hpp (same instantiations, no copy); this
 //   step only cuts the output into work items and hands ranges of items to
-//   exactly `threads` threads.
+//   the plan's ThreadArena of `threads` threads (oneTBB itself caps the
+//   workers at the machine's cores: 3 or 4 threads run as 2 on this VM).
 // Why (the bottleneck 01 has): one core cannot draw the machine's DRAM
 //   bandwidth. Pooling moves 5 bytes per input float (4 in, 1 out for 2x2) and
 //   does well under one instruction per float, so a tensor that lives in DRAM
@@ -12,7 +13,8 @@
 //   are in flight; two cores keep twice as many.
 // Work items: item i = row tile (i % T) of plane (i / T), plane = n*ic + c.
 //   T = 1 (whole planes: every input row is read by one thread, sequentially)
-//   whenever there are at least kItemsPerThread * threads planes; otherwise
+//   whenever there are at least kItemsPerThread * threads planes or the plan
+//   is serial (below); otherwise
 //   planes are cut into T row tiles so every thread still gets work (batch 1
 //   with few channels, one large image). A tile boundary falls between output
 //   rows; the input rows a window straddling it needs are read by both tiles
