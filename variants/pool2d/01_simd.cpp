@@ -341,7 +341,11 @@ class Pooler {
       for (int64_t l = 0; l < V; ++l) lane[l] = static_cast<int32_t>(l);
       I index = I::load_aligned(lane);
       // Lanes past n repeat lane n-1: never outside the row.
-      if (!Full) index = xsimd::min(index, I(static_cast<int32_t>(n - 1)));
+      // (select, not xsimd::min: GCC 12's _mm512_min_epi32 trips -Wuninitialized in its own header.)
+      if (!Full) {
+        const I last(static_cast<int32_t>(n - 1));
+        index = xsimd::select(index > last, last, index);
+      }
       index = index * I(static_cast<int32_t>(a_.sw));
       for (int64_t k = 0; k < kw; ++k) f(B::gather(src + k * step, index));
     }
