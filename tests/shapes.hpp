@@ -83,6 +83,28 @@ inline const std::vector<NamedShape>& pool2d_edge_cases() {
       {"max_row_longer_than_vectors", "max:mb1ic2ih4iw150kh2"},
       {"avg_row_longer_than_vectors", "avg_p:mb1ic2ih4iw150kh2ph1"},
       {"max_stride_3_wide", "max:mb1ic2ih9iw100kh3"},
+      // Each width scheme of the SIMD steps (stride 1 contiguous, stride 2
+      // even/odd pairs, stride >= 3 gathers) with full blocks, partial blocks
+      // and both edges; dilation that makes stride-2 taps odd and even.
+      {"max_stride_1_kernel_3_wide_padding", "max:mb1ic2ih5iw70kh3sh1ph1"},
+      {"avg_np_stride_1_kernel_3_wide_padding", "avg_np:mb1ic2ih5iw70kh3sh1ph1"},
+      {"avg_p_stride_1_kernel_5_wide_padding", "avg_p:mb1ic1ih7iw50kh5sh1ph2"},
+      {"max_stride_2_kernel_4_wide_padding", "max:mb1ic1ih6iw90kh4sh2ph2"},
+      {"max_stride_2_dilation_2_wide", "max:mb1ic2ih9iw80kh3sh2dh1"},
+      {"max_stride_2_dilation_3_wide", "max:mb1ic2ih9iw80kh3sh2dh2"},
+      {"max_stride_2_odd_window_ceil_row_end", "max:mb1ic1ih4iw33kh3sh2ceil1"},
+      {"max_stride_2_ceil_right_edge_wide", "max:mb1ic1ih3iw47kh2ceil1"},
+      {"avg_p_stride_2_kernel_3_wide_ceil", "avg_p:mb1ic2ih7iw67kh3sh2ph1ceil1"},
+      {"avg_np_stride_3_wide_padding", "avg_np:mb1ic1ih7iw101kh3ph1"},
+      {"max_stride_4_dilation_wide", "max:mb1ic1ih9iw120kh2sh4dh2"},
+      {"max_stride_5_wide_padding", "max:mb1ic2ih12iw90kh5sh5ph2"},
+      {"avg_p_stride_6_wide_ceil", "avg_p:mb1ic1ih13iw100kh3sh6ph1ceil1"},
+      {"max_stride_5_dilation_wide", "max:mb1ic1ih20iw70kh2sh5dh3"},
+      // The fused ReLU (relu1) on every algorithm.
+      {"max_relu", "max:mb2ic3ih9kh2relu1"},
+      {"max_relu_padding_dilation", "max:mb1ic2ih12iw40kh3sh2ph1dh1ceil1relu1"},
+      {"avg_p_relu_padding_ceil", "avg_p:mb1ic3ih10iw37kh3sh2ph1ceil1relu1"},
+      {"avg_np_relu_wide", "avg_np:mb1ic2ih8iw40kh2relu1"},
   };
   return cases;
 }
@@ -129,8 +151,8 @@ inline Pool2dParams random_pool2d(std::mt19937_64& rng) {
     p.ic = pick(1, 6);
     p.kh = pick(1, 4);
     p.kw = pick(0, 2) == 0 ? pick(1, 4) : p.kh;
-    p.sh = pick(0, 2) == 0 ? pick(1, 3) : p.kh;
-    p.sw = pick(0, 2) == 0 ? pick(1, 3) : p.kw;
+    p.sh = pick(0, 2) == 0 ? pick(1, 5) : p.kh;
+    p.sw = pick(0, 2) == 0 ? pick(1, 5) : p.kw;
     p.ph = pick(0, p.kh / 2);
     p.pw = pick(0, p.kw / 2);
     if (!p.is_avg()) {
@@ -138,6 +160,7 @@ inline Pool2dParams random_pool2d(std::mt19937_64& rng) {
       p.dw = pick(0, 3) == 0 ? pick(1, 2) : p.dh;
     }
     p.ceil_mode = pick(0, 1) == 1;
+    p.relu = pick(0, 3) == 0;
     p.ih = pick(1, 24);
     p.iw = pick(0, 3) == 0 ? pick(1, 70) : p.ih;
     try {

@@ -50,6 +50,18 @@ TEST(Descriptor, PoolAlgorithmsAndCeilMode) {
   EXPECT_EQ(parse_pool2d("max:mb1ic1ih9kh2").oh(), 4);
 }
 
+TEST(Descriptor, PoolFusedReluFlag) {
+  EXPECT_FALSE(parse_pool2d("max:mb1ic1ih8kh2").relu);
+  EXPECT_FALSE(parse_pool2d("max:mb1ic1ih8kh2relu0").relu);
+  const Pool2dParams p = parse_pool2d("avg_np:mb1ic1ih9kh2relu1ceil1");
+  EXPECT_TRUE(p.relu);
+  EXPECT_TRUE(p.ceil_mode);
+  EXPECT_EQ(format_descriptor(p), "avg_np:mb1ic1ih9kh2ceil1relu1");
+  EXPECT_EQ(format_descriptor(parse_pool2d("max:mb1ic1ih8kh2relu0")), "max:mb1ic1ih8kh2");
+  EXPECT_EQ(parse_pool2d(format_descriptor(p)), p);
+  EXPECT_NE(parse_pool2d("max:mb1ic1ih8kh2relu1"), parse_pool2d("max:mb1ic1ih8kh2"));
+}
+
 TEST(Descriptor, LabelMayHoldColonsAndHashes) {
   const Problem p = parse_problem("mb1ic64ih56oc64kh3ph1n\"resnet_50:res2a #1\"");
   ASSERT_TRUE(std::holds_alternative<Conv2dParams>(p));

@@ -6,8 +6,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <tuple>
 
+#include "convlab/activation.hpp"
+#include "convlab/data.hpp"
+#include "convlab/reference.hpp"
 #include "convlab/suite.hpp"
 #include "shapes.hpp"
 #include "tester.hpp"
@@ -170,8 +174,12 @@ class Pool2dThreads : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Pool2dThreads, OneToFourThreadsGiveIdenticalBytes) {
   const PoolVariant& v = variant(GetParam());
+  // The last four are large enough for 02_parallel to split them (its serial
+  // cutoff is 256 KiB), two of them into row tiles (fewer planes than 4 per thread).
   for (const char* d : {"max:mb4ic32ih30kh2", "avg_p:mb3ic5ih17kh3sh2ph1ceil1", "avg_np:mb2ic7ih33kh2",
-                        "max:mb2ic3ih40kh3sh2dh1"}) {
+                        "max:mb2ic3ih40kh3sh2dh1", "max:mb1ic1ih400iw300kh2",
+                        "avg_np:mb1ic3ih200iw160kh3sh1ph1relu1", "max:mb2ic16ih64kh3sh2ph1dh1ceil1relu1",
+                        "avg_p:mb8ic16ih56kh3sh3ph1ceil1"}) {
     SCOPED_TRACE(d);
     const PoolCase c(parse_pool2d(d), DataMode::bounded, 5);
     PlanOptions o;
@@ -189,6 +197,179 @@ TEST_P(Pool2dThreads, OneToFourThreadsGiveIdenticalBytes) {
 
 INSTANTIATE_TEST_SUITE_P(All, Pool2dThreads, ::testing::ValuesIn(pool2d_variant_names()),
                          [](const auto& info) { return test_name(info.param); });
+
+// --- NaN, infinities and signed zeros at every position ----------------------------
+// Shapes that reach every code path of the SIMD steps: stride 1 / 2 / 3-4 / 5+
+// (the four width schemes), full and partial vector blocks, left and right
+// edges (padding, an overhanging ceil_mode window), dilation.
+const char* const kSpecialValueShapes[] = {
+    "max:mb1ic1ih5iw37kh3sh1ph1", "max:mb1ic1ih6iw41kh3sh2ph1ceil1", "max:mb1ic1ih7iw50kh2sh3dh1",
+    "max:mb1ic1ih4iw34kh2",       "avg_p:mb1ic1ih5iw37kh3sh2ph1ceil1", "avg_np:mb1ic1ih5iw37kh3sh1ph1",
+    "max:mb1ic1ih5iw90kh3sh5ph1", "avg_np:mb1ic1ih5iw45kh4sh4ph2ceil1",
+};
+
+std::vector<PlanOptions> every_isa_and_some_threads() {
+  std::vector<PlanOptions> out;
+  for (Isa isa : available_isas()) out.push_back({.threads = 1, .isa = isa});
+  out.push_back({.threads = 3, .isa = default_isa()});
+  return out;
+}
+
+class Pool2dSpecialValueSweep : public ::testing::TestWithParam<std::string> {};
+
+// One NaN (or +-inf) planted at each input position in turn, on a background
+// of ordinary values or of -inf: the output must be NaN / inf exactly where the
+// reference's is, whichever lane, tap, edge or ISA path covers that position.
+TEST_P(Pool2dSpecialValueSweep, OneSpecialValueAtEveryPosition) {
+  const PoolVariant& v = variant(GetParam());
+  for (const char* d : kSpecialValueShapes) {
+    const Pool2dParams p = parse_pool2d(d);
+    for (float background : {0.0f, -kInf})
+      for (float special : {kNaN, kInf, -kInf}) {
+        if (!p.is_avg() && special == -kInf && background == -kInf) continue;
+        for (int64_t at = 0; at < p.input_elems(); ++at) {
+          Tensor in = make_pool2d_input(p, DataMode::exact, 3);
+          if (background != 0.0f)
+            for (float& x : in.span()) x = background;
+          in.data()[at] = special;
+          const PoolCase c(p, std::move(in));
+          for (const PlanOptions& o : every_isa_and_some_threads()) {
+            const CheckRow r = c.check(v, o);
+            expect_pass(r, v.kind() == VariantKind::ladder);
+            if (!r.pass && r.supported) {
+              ADD_FAILURE() << d << ": value " << special << " at input " << at << " on background "
+                            << background;
+              return;
+            }
+          }
+        }
+      }
+  }
+}
+
+// Signed zeros: max keeps the earliest of equal values (the reference's
+// `v > m`), so a window of -0 and +0 gives the sign of whichever comes first.
+// compare_pool2d treats -0 == +0; the ladder's steps match the reference's
+// bits anyway, and this checks them with memcmp.
+TEST_P(Pool2dSpecialValueSweep, MaxTiesKeepTheReferenceSignOfZero) {
+  const PoolVariant& v = variant(GetParam());
+  if (v.kind() != VariantKind::ladder) GTEST_SKIP() << "bit-level zero signs are a ladder promise";
+  std::mt19937_64 rng(5);
+  for (const char* d : {"max:mb1ic2ih6iw41kh3sh2ph1ceil1", "max:mb1ic2ih5iw37kh3sh1ph1",
+                        "max:mb1ic2ih7iw50kh2sh3dh1", "max:mb2ic3ih8iw66kh2"}) {
+    const Pool2dParams p = parse_pool2d(d);
+    Tensor in({p.mb, p.ic, p.ih, p.iw});
+    for (float& x : in.span()) x = rng() % 3 == 0 ? -1.0f : (rng() % 2 ? -0.0f : 0.0f);
+    std::vector<float> ref(static_cast<std::size_t>(p.output_elems()));
+    reference_pool2d(p, in.span(), ref);
+    for (const PlanOptions& o : every_isa_and_some_threads()) {
+      std::vector<float> got(ref.size());
+      v.plan(p, o)->run(in.span(), got);
+      EXPECT_EQ(0, std::memcmp(got.data(), ref.data(), ref.size() * sizeof(float)))
+          << d << " isa " << to_string(o.isa) << " threads " << o.threads;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Pool2dSpecialValueSweep, ::testing::ValuesIn(pool2d_variant_names()),
+                         [](const auto& info) { return test_name(info.param); });
+
+// --- the fused ReLU (relu1) -----------------------------------------------------------
+// Reals in [-1, 1) with NaN, +-inf, -0 and +0 planted: the values that tell
+// one order of max and ReLU from the other.
+Tensor relu_test_input(const Pool2dParams& p, uint64_t seed) {
+  Tensor in = make_pool2d_input(p, DataMode::bounded, seed);
+  std::mt19937_64 rng(seed);
+  const float planted[] = {kNaN, kInf, -kInf, -0.0f, 0.0f, -0.0f, -2.0f};
+  const int64_t plants = 100 + in.size() / 100;
+  for (int64_t i = 0; i < plants; ++i)
+    in.data()[rng() % static_cast<uint64_t>(in.size())] = planted[rng() % std::size(planted)];
+  // Whole windows of non-positive values (the first rows of the first plane),
+  // so that relu must produce zeros.
+  for (int64_t i = 0; i < std::min<int64_t>(p.ih, 6) * p.iw; ++i) in.data()[i] = -std::fabs(in.data()[i]);
+  return in;
+}
+
+const char* const kReluShapes[] = {
+    "max:mb2ic5ih30kh2",          "max:mb1ic3ih13iw70kh3sh1ph1", "max:mb1ic2ih12iw40kh3sh2ph1dh1ceil1",
+    "max:mb1ic2ih9iw100kh3",      "max:mb1ic1ih400iw300kh2",     "max:mb2ic16ih64kh3sh2ph1",
+};
+
+class Pool2dFusedRelu : public ::testing::TestWithParam<std::string> {};
+
+// max(relu(x)) == relu(max(x)) bit for bit: ReLU is monotone and maps every
+// non-positive value to +0 (activation.hpp), and both keep NaN.
+TEST_P(Pool2dFusedRelu, ReluThenMaxEqualsMaxThenReluBitForBit) {
+  const PoolVariant& v = variant(GetParam());
+  for (const char* d : kReluShapes) {
+    SCOPED_TRACE(d);
+    Pool2dParams unfused = parse_pool2d(d), fused = unfused;
+    fused.relu = true;
+    const Tensor x = relu_test_input(unfused, 9);
+    Tensor relu_x(x.shape());
+    relu(x.span(), relu_x.span());  // the standalone ReLU, then plain max pooling
+    for (const PlanOptions& o : every_isa_and_some_threads()) {
+      std::vector<float> relu_then_max(static_cast<std::size_t>(unfused.output_elems()));
+      std::vector<float> max_then_relu(relu_then_max.size());
+      v.plan(unfused, o)->run(relu_x.span(), relu_then_max);
+      v.plan(fused, o)->run(x.span(), max_then_relu);
+      EXPECT_EQ(0, std::memcmp(relu_then_max.data(), max_then_relu.data(),
+                               relu_then_max.size() * sizeof(float)))
+          << "isa " << to_string(o.isa) << " threads " << o.threads;
+      int nans = 0, zeros = 0;
+      for (float y : max_then_relu) {
+        nans += std::isnan(y);
+        zeros += y == 0.0f;
+        if (!std::isnan(y)) {
+          EXPECT_FALSE(y < 0.0f || std::signbit(y)) << "relu output " << y;
+        }
+      }
+      EXPECT_GT(nans, 0) << "the test input must reach NaN outputs";
+      EXPECT_GT(zeros, 0) << "the test input must reach clamped outputs";
+    }
+    // And the fused output is the reference's, exactly.
+    Tensor copy(x.shape());
+    std::memcpy(copy.data(), x.data(), x.bytes());
+    expect_pass(PoolCase(fused, std::move(copy)).check(v), v.kind() == VariantKind::ladder);
+  }
+}
+
+// For average pooling relu1 means relu(avg(x)), the pooled value clamped.
+TEST_P(Pool2dFusedRelu, FusedReluOnAverageIsReluOfTheAverage) {
+  const PoolVariant& v = variant(GetParam());
+  for (const char* d : {"avg_p:mb2ic5ih30kh2", "avg_np:mb1ic3ih13iw70kh3sh1ph1",
+                        "avg_p:mb1ic2ih12iw41kh3sh2ph1ceil1", "avg_np:mb2ic4ih64kh3sh2ph1"}) {
+    SCOPED_TRACE(d);
+    Pool2dParams unfused = parse_pool2d(d), fused = unfused;
+    fused.relu = true;
+    const Tensor x = relu_test_input(unfused, 4);
+    for (const PlanOptions& o : every_isa_and_some_threads()) {
+      std::vector<float> avg(static_cast<std::size_t>(unfused.output_elems())), got(avg.size());
+      v.plan(unfused, o)->run(x.span(), avg);
+      v.plan(fused, o)->run(x.span(), got);
+      for (float& a : avg) a = relu(a);
+      EXPECT_EQ(0, std::memcmp(avg.data(), got.data(), avg.size() * sizeof(float)))
+          << "isa " << to_string(o.isa) << " threads " << o.threads;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Pool2dFusedRelu, ::testing::ValuesIn(pool2d_variant_names()),
+                         [](const auto& info) { return test_name(info.param); });
+
+// The determinism test above means something for 02_parallel only if its plan
+// really splits those shapes (and tiles planes when there are few of them).
+TEST(Pool2dParallelStep, SplitsTheLargeDeterminismShapesAndKeepsTinyOnesSerial) {
+  const PoolVariant* v = find_pool2d_variant("parallel");
+  if (v == nullptr) GTEST_SKIP() << "no pool2d variant named parallel";
+  auto plan_of = [&](const char* d) { return v->plan(parse_pool2d(d), {.threads = 2})->describe(); };
+  for (const char* d : {"max:mb1ic1ih400iw300kh2", "avg_np:mb1ic3ih200iw160kh3sh1ph1relu1",
+                        "max:mb2ic16ih64kh3sh2ph1dh1ceil1relu1", "avg_p:mb8ic16ih56kh3sh3ph1ceil1"})
+    EXPECT_EQ(plan_of(d).find("serial"), std::string::npos) << d << ": " << plan_of(d);
+  EXPECT_NE(plan_of("max:mb1ic1ih400iw300kh2").find("8 tile(s)"), std::string::npos);
+  for (const char* d : {"max:mb1ic16ih26kh2", "max:mb1ic1ih4kh2"})
+    EXPECT_NE(plan_of(d).find("serial"), std::string::npos) << d << ": " << plan_of(d);
+}
 
 class Pool2dRandomSweep : public ::testing::TestWithParam<std::string> {};
 

@@ -62,6 +62,8 @@ const BadCase kBadDescriptors[] = {
     {"pool_zero_stride", "max:mb1ic1ih8kh2sh0", "sh"},
     {"pool_zero_channels", "max:mb1ic0ih8kh2", "ic"},
     {"pool_ceil_not_boolean", "max:mb1ic1ih8kh2ceil3", "ceil"},
+    {"pool_relu_not_boolean", "max:mb1ic1ih8kh2relu2", "relu"},
+    {"conv_has_no_relu_key", "mb1ic3ih28oc16kh3relu1", "relu"},
     {"pool_conv_key_oc", "max:mb1ic1ih8oc3kh2", "oc"},
 };
 

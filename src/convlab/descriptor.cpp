@@ -176,7 +176,7 @@ Conv2dParams parse_conv2d(std::string_view d) {
 
 Pool2dParams parse_pool2d(std::string_view d) {
   static const std::vector<std::string_view> keys = {
-      "mb", "ic", "ih", "iw", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "ceil"};
+      "mb", "ic", "ih", "iw", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "ceil", "relu"};
   const size_t colon = alg_colon(d);
   if (colon == std::string_view::npos)
     throw Error("alg", "", "a pool2d descriptor starts with its algorithm: max:, avg_p: or avg_np:");
@@ -208,6 +208,7 @@ Pool2dParams parse_pool2d(std::string_view d) {
   p.dh = optional(t, "dh", 0);
   p.dw = optional(t, "dw", p.dh);
   p.ceil_mode = flag(t, "ceil", false);
+  p.relu = flag(t, "relu", false);
   p.name = t.name.value_or("");
   validate(p);
   check_given_output(t, "oh", p.oh());
@@ -257,6 +258,7 @@ std::string format_descriptor(const Pool2dParams& p) {
   put(s, "dh", p.dh, 0);
   put(s, "dw", p.dw, p.dh);
   if (p.ceil_mode) s += "ceil1";
+  if (p.relu) s += "relu1";
   put_name(s, p.name);
   return s;
 }

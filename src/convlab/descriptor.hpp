@@ -4,17 +4,18 @@
 //
 // Keys (a lowercase word followed by an integer, any order, each at most once):
 //   conv2d: g mb ic ih iw oc oh ow kh kw sh sw ph pw dh dw bias
-//   pool2d: mb ic ih iw oh ow kh kw sh sw ph pw dh dw ceil
+//   pool2d: mb ic ih iw oh ow kh kw sh sw ph pw dh dw ceil relu
 // plus an optional label n"...". '_' between tokens is ignored.
 //
 // Defaults, benchdnn's where benchdnn has one:
 //   mb 2 (benchdnn's), g 1, sh 1, ph 0, dh 0 (dense), bias 1 (PyTorch's default);
 //   a missing width key takes its height twin (iw=ih, kw=kh, sw=sh, pw=ph, dw=dh);
 //   pool2d only: sh defaults to kh and sw to kw (PyTorch: stride = kernel),
-//   sw to sh when only sh is given; ceil 0 (floor mode).
+//   sw to sh when only sh is given; ceil 0 (floor mode); relu 0 (no fused ReLU).
 //   oh/ow are optional; when given they must equal the derived size.
-// Extensions to benchdnn: the pool alg prefix, `bias0` (conv without bias) and
-// `ceil1` (PyTorch ceil_mode).
+// Extensions to benchdnn: the pool alg prefix, `bias0` (conv without bias),
+// `ceil1` (PyTorch ceil_mode) and `relu1` (pooling followed by a fused ReLU,
+// convlab/activation.hpp's rule applied to every pooled value).
 //
 // format_*() prints the canonical form (defaults omitted) and
 // parse(format(p)) == p for every valid p.

@@ -68,6 +68,7 @@ struct Pool2dParams {
   int64_t ph = 0, pw = 0;   // implicit -inf (max) or zero (avg) padding
   int64_t dh = 0, dw = 0;   // dilation - 1, max pooling only
   bool ceil_mode = false;
+  bool relu = false;        // fused ReLU on the pooled value: out = relu(pool(x)) (descriptor relu1)
   std::string name;
 
   bool is_avg() const { return alg != PoolAlg::max; }

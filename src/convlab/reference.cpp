@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "convlab/activation.hpp"
 #include "convlab/error.hpp"
 
 namespace convlab {
@@ -97,7 +98,7 @@ void reference_pool2d(const Pool2dParams& p, std::span<const float> x, std::span
               result = sum / static_cast<float>(divisor);
             }
           }
-          y[((n * p.ic + c) * OH + oh) * OW + ow] = result;
+          y[((n * p.ic + c) * OH + oh) * OW + ow] = p.relu ? relu(result) : result;
         }
     }
 }

@@ -10,6 +10,7 @@
 //          then ONE fp32 division by PyTorch's divisor (count_include_pad
 //          counts the window clipped to the padded input, ceil_mode windows
 //          that overhang it are clipped). An empty window gives 0 (PyTorch).
+//   relu1 = relu (activation.hpp) of the pooled value.
 #pragma once
 
 #include <span>

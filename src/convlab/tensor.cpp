@@ -37,6 +37,19 @@ TensorView TensorView::reshaped(Shape shape) const {
   return TensorView(data_, std::move(shape));
 }
 
+TensorView flatten(const TensorView& x, int start_dim) {
+  const int rank = static_cast<int>(x.shape().size());
+  const int dim = start_dim < 0 ? start_dim + rank : start_dim;
+  if (rank == 0 || dim < 0 || dim >= rank)
+    throw Error("start_dim", std::to_string(start_dim),
+                "out of range for a tensor of shape " + to_string(x.shape()));
+  Shape merged(x.shape().begin(), x.shape().begin() + dim);
+  int64_t inner = 1;
+  for (int i = dim; i < rank; ++i) inner *= x.shape()[static_cast<std::size_t>(i)];
+  merged.push_back(inner);
+  return x.reshaped(std::move(merged));
+}
+
 Tensor::Tensor(Shape shape)
     : shape_(std::move(shape)), storage_(static_cast<std::size_t>(element_count(shape_)), 0.0f) {}
 

@@ -37,6 +37,14 @@ class TensorView {
   int64_t size_ = 0;
 };
 
+// torch.flatten(x, start_dim): dimensions start_dim..last merged into one, as
+// a view of the same memory (zero-copy; row-major order is kept because the
+// merged dimensions are the innermost). The default keeps the batch: NCHW ->
+// [N, C*H*W], what the seed's flatten feeds to Linear. start_dim may be
+// negative (counted from the end, as in PyTorch); out of range throws
+// convlab::Error naming "start_dim".
+TensorView flatten(const TensorView& x, int start_dim = 1);
+
 class Tensor {
  public:
   Tensor() = default;

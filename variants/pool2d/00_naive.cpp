@@ -4,7 +4,7 @@
 //   `for c: for i: for j: region = x[c, h_start:h_end, w_start:w_end]; out = np.max(region)`.
 //   This file keeps that shape (cut the region, then reduce it) and extends it
 //   to batch, padding, dilation, ceil_mode and average pooling with PyTorch's
-//   divisors.
+//   divisors, and applies the optional fused ReLU (relu1) to each pooled value.
 // Why it is slow (the bottleneck the next step attacks): one scalar output at a
 //   time; the reduction runs over a kh x kw region (4 elements for 2x2) with
 //   per-window bound arithmetic, so loop overhead dominates and nothing is
@@ -25,6 +25,7 @@
 #include <limits>
 #include <memory>
 
+#include "convlab/activation.hpp"
 #include "convlab/variant.hpp"
 
 namespace convlab::pool2d {
@@ -49,9 +50,11 @@ class NaivePlan final : public PoolPlan {
         const float* plane = x + (n * p.ic + c) * p.ih * p.iw;
         float* out = y + (n * p.ic + c) * OH * OW;
         for (int64_t i = 0; i < OH; ++i)
-          for (int64_t j = 0; j < OW; ++j)
-            out[i * OW + j] = p.alg == PoolAlg::max ? max_region(p, plane, i, j)
-                                                    : avg_region(p, plane, i, j);
+          for (int64_t j = 0; j < OW; ++j) {
+            const float v = p.alg == PoolAlg::max ? max_region(p, plane, i, j)
+                                                  : avg_region(p, plane, i, j);
+            out[i * OW + j] = p.relu ? relu(v) : v;  // fused ReLU (relu1): on the pooled value
+          }
       }
   }
 
