@@ -270,6 +270,8 @@ CONVLAB_DEFINE_KERNEL(convlab::conv2d::direct::PackInput, const convlab::conv2d:
 namespace convlab::conv2d {
 namespace direct {
 
+namespace {
+// Must match kMaxTile in the arch passes.
 int max_tile_width(Isa isa, int vectors) {
   switch (isa) {
     case Isa::avx512: return vectors == 1 ? 16 : 14;
@@ -278,33 +280,47 @@ int max_tile_width(Isa isa, int vectors) {
   }
   return 1;
 }
+}  // namespace
+
+int tile_width(Isa isa, int vectors, int64_t row_pixels) {
+  const int64_t widest = max_tile_width(isa, vectors);
+  const int64_t tiles = (row_pixels + widest - 1) / widest;
+  return static_cast<int>((row_pixels + tiles - 1) / tiles);
+}
+
+PackedWeights::PackedWeights(const Conv2dParams& p, const float* w, const float* b, Isa isa)
+    : lanes(vector_floats(isa)) {
+  const int64_t ocg = p.ocg(), L = lanes, K = p.reduction_length();
+  // V: two vectors per pixel unless one wastes fewer padded lanes.
+  const int64_t waste1 = (ocg + L - 1) / L * L - ocg, waste2 = (ocg + 2 * L - 1) / (2 * L) * 2 * L - ocg;
+  vectors = ocg > L && waste2 <= waste1 ? 2 : 1;
+  const int64_t block = vectors * L;
+  oc_blocks = (ocg + block - 1) / block;
+  weights.assign(static_cast<std::size_t>(p.g * oc_blocks * K * block), 0.0f);
+  bias.assign(static_cast<std::size_t>(p.g * oc_blocks * block), 0.0f);
+  for (int64_t g = 0; g < p.g; ++g)
+    for (int64_t oc = 0; oc < ocg; ++oc) {
+      const int64_t packed = g * oc_blocks + oc / block, lane = oc % block;
+      const float* src = w + (g * ocg + oc) * K;
+      for (int64_t k = 0; k < K; ++k) weights[static_cast<std::size_t>((packed * K + k) * block + lane)] = src[k];
+      if (b != nullptr) bias[static_cast<std::size_t>(packed * block + lane)] = b[g * ocg + oc];
+    }
+}
+
+void PackedWeights::fill(ConvJob& j, const Conv2dParams& p) const {
+  j.taps = p.reduction_length();
+  j.weights = weights.data();
+  j.bias = bias.data();
+  j.ocg = p.ocg();
+  j.oc_blocks = oc_blocks;
+  j.vectors = vectors;
+  j.ocb0 = 0, j.ocb1 = oc_blocks;
+}
 
 DirectConvSetup::DirectConvSetup(const Conv2dParams& p, const float* weights, const float* bias,
                                  Isa isa, int64_t images)
-    : p_(p), isa_(isa), lanes_(vector_floats(isa)) {
-  const int64_t ocg = p.ocg(), L = lanes_;
-  // V: two vectors per pixel unless one wastes fewer padded lanes.
-  const int64_t waste1 = (ocg + L - 1) / L * L - ocg, waste2 = (ocg + 2 * L - 1) / (2 * L) * 2 * L - ocg;
-  vectors_ = ocg > L && waste2 <= waste1 ? 2 : 1;
-  const int64_t block = vectors_ * L;
-  oc_blocks_ = (ocg + block - 1) / block;
-  // P: as wide as the registers allow, evened out over the row.
-  const int64_t ow = p.ow(), widest = max_tile_width(isa, vectors_);
-  const int64_t tiles = (ow + widest - 1) / widest;
-  tile_width_ = static_cast<int>((ow + tiles - 1) / tiles);
-
-  // Weights [g][oc block][k][V*L] and bias [g][oc block][V*L], zero past ocg.
-  const int64_t K = p.reduction_length();
-  weights_.assign(static_cast<std::size_t>(p.g * oc_blocks_ * K * block), 0.0f);
-  bias_.assign(static_cast<std::size_t>(p.g * oc_blocks_ * block), 0.0f);
-  for (int64_t g = 0; g < p.g; ++g)
-    for (int64_t oc = 0; oc < ocg; ++oc) {
-      const int64_t b = oc / block, lane = oc % block, packed = g * oc_blocks_ + b;
-      const float* src = weights + (g * ocg + oc) * K;
-      for (int64_t k = 0; k < K; ++k) weights_[static_cast<std::size_t>((packed * K + k) * block + lane)] = src[k];
-      if (bias != nullptr) bias_[static_cast<std::size_t>(packed * block + lane)] = bias[g * ocg + oc];
-    }
-
+    : p_(p), isa_(isa), weights_(p, weights, bias, isa),
+      tile_width_(tile_width(isa, weights_.vectors, p.ow())) {
   // The input layout the kernel reads: the caller's when there is nothing to
   // pad or split, else [c][ih + 2ph][sw phases][phase_len].
   packs_input_ = p.ph != 0 || p.pw != 0 || p.sw != 1;
@@ -314,7 +330,7 @@ DirectConvSetup::DirectConvSetup(const Conv2dParams& p, const float* weights, co
   packed_image_ = p.ic * packed_plane_;
   if (packs_input_) workspace_.assign(static_cast<std::size_t>(images * packed_image_), 0.0f);
 
-  offsets_.resize(static_cast<std::size_t>(K));
+  offsets_.resize(static_cast<std::size_t>(p.reduction_length()));
   for (int64_t c = 0, k = 0; c < p.icg(); ++c)
     for (int64_t kh = 0; kh < p.kh; ++kh)
       for (int64_t kw = 0; kw < p.kw; ++kw, ++k) {
@@ -342,26 +358,37 @@ ConvJob DirectConvSetup::conv_job(const float* x, float* y) const {
   j.x_group = p_.icg() * packed_plane_;
   j.x_row = p_.sh * packed_row_;
   j.offsets = offsets_.data();
-  j.taps = p_.reduction_length();
-  j.weights = weights_.data();
-  j.bias = bias_.data();
+  weights_.fill(j, p_);
   j.y = y;
   j.y_plane = p_.oh() * p_.ow();
   j.y_image = p_.oc * j.y_plane;
   j.y_row = p_.ow();
-  j.ocg = p_.ocg();
-  j.oc_blocks = oc_blocks_;
   j.row_pixels = p_.ow();
-  j.vectors = vectors_;
   j.tile_width = tile_width_;
-  j.n0 = 0, j.n1 = p_.mb, j.g = 0, j.ocb0 = 0, j.ocb1 = oc_blocks_, j.oh0 = 0, j.oh1 = p_.oh();
+  j.n0 = 0, j.n1 = p_.mb, j.g = 0, j.oh0 = 0, j.oh1 = p_.oh();
   return j;
 }
 
+void DirectConvSetup::run_serial(const float* x, float* y) {
+  ConvJob job = conv_job(x, y);
+  if (!packs_input_) {
+    for (job.g = 0; job.g < p_.g; ++job.g) simd::dispatch(isa_, ConvRows{}, job);
+    return;
+  }
+  // One image at a time through the padded workspace, so it is still in cache.
+  job.x = packed_image(0);
+  job.n1 = 1;
+  for (int64_t n = 0; n < p_.mb; ++n) {
+    simd::dispatch(isa_, PackInput{}, pack_job(x, n, n + 1, 0));
+    job.y = y + n * job.y_image;
+    for (job.g = 0; job.g < p_.g; ++job.g) simd::dispatch(isa_, ConvRows{}, job);
+  }
+}
+
 std::string DirectConvSetup::describe() const {
-  return fmt::format("{}: tile {} px x {} oc ({} vector{}), {} oc block{}/group, input {}", to_string(isa_),
-                     tile_width_, vectors_ * lanes_, vectors_, vectors_ > 1 ? "s" : "", oc_blocks_,
-                     oc_blocks_ > 1 ? "s" : "", packs_input_ ? "packed (padding/stride phases)" : "read in place");
+  return fmt::format("{}: tile {} px x {} oc, {} oc block(s)/group, input {}", to_string(isa_),
+                     tile_width_, weights_.vectors * weights_.lanes, weights_.oc_blocks,
+                     packs_input_ ? "packed (padding/stride phases)" : "read in place");
 }
 
 }  // namespace direct
@@ -378,23 +405,7 @@ class SimdPlan final : public ConvPlan {
   std::string describe() const override { return setup_.describe(); }
 
  private:
-  void execute(const float* x, float* y) override {
-    const Conv2dParams& p = params();
-    const Isa isa = options().isa;
-    direct::ConvJob job = setup_.conv_job(x, y);
-    if (!setup_.packs_input()) {
-      for (job.g = 0; job.g < p.g; ++job.g) simd::dispatch(isa, direct::ConvRows{}, job);
-      return;
-    }
-    // One image at a time through the padded workspace, so it is still in cache.
-    job.x = setup_.packed_image(0);
-    for (int64_t n = 0; n < p.mb; ++n) {
-      simd::dispatch(isa, direct::PackInput{}, setup_.pack_job(x, n, n + 1, 0));
-      job.y = y + n * job.y_image;
-      job.n1 = 1;
-      for (job.g = 0; job.g < p.g; ++job.g) simd::dispatch(isa, direct::ConvRows{}, job);
-    }
-  }
+  void execute(const float* x, float* y) override { setup_.run_serial(x, y); }
 
   direct::DirectConvSetup setup_;
 };

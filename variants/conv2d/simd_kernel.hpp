@@ -77,42 +77,57 @@ CONVLAB_DECLARE_KERNEL(convlab::conv2d::direct::PackInput, const convlab::conv2d
 
 namespace convlab::conv2d::direct {
 
-// Largest P the ISA's register file holds for V vectors per pixel.
-int max_tile_width(Isa isa, int vectors);
-
 template <class T>
 using Buffer = std::vector<T, memory::Allocator<T>>;
 
+// The weights and bias in the kernel's order, prepared once in plan():
+// [group][oc block][K][V*L] and [group][oc block][V*L], zero past the group's
+// channels, with V (vectors per pixel) chosen for the group's channel count.
+struct PackedWeights {
+  PackedWeights(const Conv2dParams& p, const float* weights, const float* bias, Isa isa);
+  int lanes = 1, vectors = 1;
+  int64_t oc_blocks = 1;  // per group
+  Buffer<float> weights, bias;
+  std::size_t bytes() const { return (weights.size() + bias.size()) * sizeof(float); }
+  void fill(ConvJob& job, const Conv2dParams& p) const;  // the weight fields of a job
+};
+
+// P for rows of `row_pixels` pixels: as wide as the ISA's registers allow
+// next to V weight vectors, then evened out so the row splits into equal tiles.
+int tile_width(Isa isa, int vectors, int64_t row_pixels);
+
 // Everything the plan of 03 (and 04) prepares once per shape: packed
-// weights and bias, the tap offsets, the tile choice, and the padded input
-// workspace for `images` images.
+// weights, the tap offsets, the tile choice, and the padded input workspace
+// for `images` images.
 class DirectConvSetup {
  public:
   DirectConvSetup(const Conv2dParams& p, const float* weights, const float* bias, Isa isa,
                   int64_t images);
 
   bool packs_input() const { return packs_input_; }
-  // The pack job for images [n0, n1) of x (n0 lands in workspace image n0 - first).
+  // The pack job for images [n0, n1) of x, landing in workspace images from first_workspace_image.
   PackJob pack_job(const float* x, int64_t n0, int64_t n1, int64_t first_workspace_image) const;
   // The conv job over everything; callers narrow the range fields.
   // x: the caller's input (used as is when nothing is packed).
   ConvJob conv_job(const float* x, float* y) const;
+  // 03's whole loop on the calling thread (packing image by image when needed).
+  void run_serial(const float* x, float* y);
   // Per-image input pointer when packing: workspace image i.
   const float* packed_image(int64_t i) const { return workspace_.data() + i * packed_image_; }
 
-  int64_t oc_blocks() const { return oc_blocks_; }
+  int64_t oc_blocks() const { return weights_.oc_blocks; }
   std::size_t workspace_bytes() const { return workspace_.size() * sizeof(float); }
-  std::size_t packed_weight_bytes() const { return (weights_.size() + bias_.size()) * sizeof(float); }
+  std::size_t packed_weight_bytes() const { return weights_.bytes(); }
   std::string describe() const;
 
  private:
   Conv2dParams p_;
   Isa isa_;
-  int lanes_, vectors_, tile_width_;
-  int64_t oc_blocks_;
+  PackedWeights weights_;
+  int tile_width_;
   bool packs_input_;
   int64_t phase_len_, packed_row_, packed_plane_, packed_image_;
-  Buffer<float> weights_, bias_, workspace_;
+  Buffer<float> workspace_;
   Buffer<int64_t> offsets_;
 };
 
