@@ -242,9 +242,9 @@ CONVLAB_DEFINE_KERNEL(convlab::conv2d::direct::ConvRows, const convlab::conv2d::
 template <class Arch>
 void convlab::conv2d::direct::PackInput::operator()(Arch, const PackJob& j) const {
   for (int64_t plane = j.plane0; plane < j.plane1; ++plane) {
-    const float* src = j.x + plane * j.ih * j.iw;
-    float* dst = j.xp + plane * j.packed_plane + j.ph * j.packed_row;
-    for (int64_t i = 0; i < j.ih; ++i, src += j.iw, dst += j.packed_row) {
+    const float* src = j.x + (plane * j.ih + j.row0) * j.iw;
+    float* dst = j.xp + plane * j.packed_plane + (j.ph + j.row0) * j.packed_row;
+    for (int64_t i = j.row0; i < j.row1; ++i, src += j.iw, dst += j.packed_row) {
       if (j.sw == 1) {
         float* __restrict d = dst + j.pw;
         for (int64_t c = 0; c < j.iw; ++c) d[c] = src[c];
@@ -348,6 +348,7 @@ PackJob DirectConvSetup::pack_job(const float* x, int64_t n0, int64_t n1,
   j.ih = p_.ih, j.iw = p_.iw, j.ph = p_.ph, j.pw = p_.pw, j.sw = p_.sw;
   j.packed_plane = packed_plane_, j.packed_row = packed_row_, j.phase_len = phase_len_;
   j.plane0 = 0, j.plane1 = (n1 - n0) * p_.ic;
+  j.row0 = 0, j.row1 = p_.ih;
   return j;
 }
 

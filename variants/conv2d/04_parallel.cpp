@@ -66,6 +66,7 @@ class ParallelPlan final : public ConvPlan {
     ocb_groups_ = std::clamp<int64_t>((target + so_far - 1) / so_far, 1, setup_.oc_blocks());
     blocks_per_group_ = (setup_.oc_blocks() + ocb_groups_ - 1) / ocb_groups_;
     ocb_groups_ = (setup_.oc_blocks() + blocks_per_group_ - 1) / blocks_per_group_;
+    pack_bands_ = std::clamp<int64_t>((target + p.mb - 1) / p.mb, 1, p.ih);
   }
 
   std::size_t workspace_bytes() const override { return setup_.workspace_bytes(); }
@@ -85,11 +86,17 @@ class ParallelPlan final : public ConvPlan {
     if (serial_) return setup_.run_serial(x, y);  // 03, exactly
     const float* input = x;
     if (setup_.packs_input()) {
+      // (image, band of input rows) items, in the same order as the compute
+      // items below, so each thread packs mostly the rows it will read.
       const direct::PackJob all = setup_.pack_job(x, 0, p.mb, 0);
-      arena_.for_each(all.plane1, 1, [&](int64_t b, int64_t e) {
+      arena_.for_each(p.mb * pack_bands_, 1, [&](int64_t b, int64_t e) {
         direct::PackJob part = all;
-        part.plane0 = b, part.plane1 = e;
-        simd::dispatch(isa, direct::PackInput{}, part);
+        for (int64_t item = b; item < e; ++item) {
+          const int64_t n = item / pack_bands_, band = item % pack_bands_;
+          part.plane0 = n * p.ic, part.plane1 = (n + 1) * p.ic;
+          part.row0 = band * p.ih / pack_bands_, part.row1 = (band + 1) * p.ih / pack_bands_;
+          simd::dispatch(isa, direct::PackInput{}, part);
+        }
       });
       input = setup_.packed_image(0);
     }
@@ -97,9 +104,10 @@ class ParallelPlan final : public ConvPlan {
     arena_.for_each(items(), 1, [&](int64_t b, int64_t e) {
       direct::ConvJob job = all;
       for (int64_t item = b; item < e; ++item) {
-        // item = ((n * g + group) * ocb_groups + ocb group) * row_tiles + row tile
-        const int64_t tile = item % row_tiles_, rest = item / row_tiles_;
-        const int64_t ocb_group = rest % ocb_groups_, ng = rest / ocb_groups_;
+        // item = ((n * g + group) * row_tiles + row tile) * ocb_groups + ocb group:
+        // a thread's contiguous share is a band of rows of one image.
+        const int64_t ocb_group = item % ocb_groups_, rest = item / ocb_groups_;
+        const int64_t tile = rest % row_tiles_, ng = rest / row_tiles_;
         job.n0 = ng / p.g, job.n1 = job.n0 + 1, job.g = ng % p.g;
         job.oh0 = tile * rows_per_tile_, job.oh1 = std::min(p.oh(), job.oh0 + rows_per_tile_);
         job.ocb0 = ocb_group * blocks_per_group_;
@@ -113,6 +121,7 @@ class ParallelPlan final : public ConvPlan {
   direct::DirectConvSetup setup_;
   ThreadArena arena_;
   int64_t row_tiles_ = 1, rows_per_tile_ = 1, ocb_groups_ = 1, blocks_per_group_ = 1;
+  int64_t pack_bands_ = 1;  // bands of input rows per image when packing
 };
 
 class Parallel final : public ConvVariant {

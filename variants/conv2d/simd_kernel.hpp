@@ -55,6 +55,7 @@ struct PackJob {
   int64_t ih = 0, iw = 0, ph = 0, pw = 0, sw = 1;
   int64_t packed_plane = 0, packed_row = 0, phase_len = 0;
   int64_t plane0 = 0, plane1 = 0;  // range over n*ic + c
+  int64_t row0 = 0, row1 = 0;      // input rows of each plane
 };
 
 struct PackInput {
