@@ -10,17 +10,9 @@
 
 #include "convlab/cache.hpp"
 #include "convlab/descriptor.hpp"
+#include "conv2d/ladder_testing.hpp"
 #include "tester.hpp"
 
-namespace convlab::conv2d {
-// Defined in variants/conv2d/02_blocked.cpp and 05_im2col_gemm.cpp.
-struct BlockedTiles {
-  int64_t ic_block = 1, oc_tile = 1, oh_tile = 1;
-};
-BlockedTiles choose_blocked_tiles(const Conv2dParams& p, int64_t l1_bytes, int64_t l2_bytes);
-int64_t im2col_rows_per_panel(const Conv2dParams& p);
-std::size_t im2col_workspace_bytes(const Conv2dParams& p);
-}  // namespace convlab::conv2d
 
 namespace convlab::testing {
 namespace {
@@ -58,6 +50,19 @@ TEST(BlockedTiles, WindowFitsHalfOfL1AndTileFitsHalfOfL2) {
   EXPECT_EQ(here.ic_block, 35);
   EXPECT_EQ(here.oc_tile, 64);
   EXPECT_EQ(here.oh_tile, 56);
+  EXPECT_EQ(here.ow_tile, 56);  // whole rows
+}
+
+TEST(BlockedTiles, CutsColumnsOnlyWhenARowIsTooWideForSixteenChannels) {
+  // 2000 columns x 3 rows x 16 channels = 375 KiB: cut to 126 outputs (128 input columns).
+  const Conv2dParams wide = parse_conv2d("mb1ic64ih8iw2000oc8kh3");
+  const auto t = conv2d::choose_blocked_tiles(wide, 48 << 10, 2 << 20);
+  EXPECT_EQ(t.ow_tile, 126);
+  EXPECT_EQ(t.ic_block, 16);
+  EXPECT_LE(t.ic_block * wide.ekh() * ((t.ow_tile - 1) * wide.sw + wide.ekw()) * 4, 24 << 10);
+  // ResNet conv1 (3 channels, 230 padded columns) keeps its rows whole.
+  const Conv2dParams conv1 = parse_conv2d("mb1ic3ih224oc64kh7sh2ph3");
+  EXPECT_EQ(conv2d::choose_blocked_tiles(conv1, 48 << 10, 2 << 20).ow_tile, conv1.ow());
 }
 
 TEST(BlockedTiles, OddAndTinyCachesStillGiveValidTiles) {
@@ -74,6 +79,8 @@ TEST(BlockedTiles, OddAndTinyCachesStillGiveValidTiles) {
         EXPECT_LE(t.oc_tile, p.ocg());
         EXPECT_GE(t.oh_tile, 1);
         EXPECT_LE(t.oh_tile, p.oh());
+        EXPECT_GE(t.ow_tile, 1);
+        EXPECT_LE(t.ow_tile, p.ow());
       }
     }
   }

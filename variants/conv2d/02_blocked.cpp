@@ -58,19 +58,22 @@
 #include "convlab/cache.hpp"
 #include "convlab/memory.hpp"
 #include "convlab/variant.hpp"
+#include "ladder_testing.hpp"
 
 namespace convlab::conv2d {
 
-// Exposed for tests/test_conv2d_ladder.cpp: the tile choice for given cache sizes.
-struct BlockedTiles {
-  int64_t ic_block = 1, oc_tile = 1, oh_tile = 1;
-};
-BlockedTiles choose_blocked_tiles(const Conv2dParams& p, int64_t l1_bytes, int64_t l2_bytes);
-
 BlockedTiles choose_blocked_tiles(const Conv2dParams& p, int64_t l1_bytes, int64_t l2_bytes) {
   BlockedTiles t;
-  const int64_t window_per_channel = p.ekh() * (p.iw + 2 * p.pw) * 4;
-  t.ic_block = std::clamp<int64_t>(l1_bytes / 2 / window_per_channel, 1, p.icg());
+  // Columns: whole rows unless a row is so wide that fewer than kMinChannels
+  // channels' windows fit in half of L1; then as many columns as let them fit.
+  constexpr int64_t kMinChannels = 16;
+  const int64_t min_channels = std::min(kMinChannels, p.icg());
+  const int64_t columns = l1_bytes / 2 / (min_channels * p.ekh() * 4);  // input columns that fit
+  t.ow_tile = std::clamp<int64_t>((columns - p.ekw()) / p.sw + 1, 1, p.ow());
+  const int64_t window_columns = t.ow_tile == p.ow() ? p.iw + 2 * p.pw : (t.ow_tile - 1) * p.sw + p.ekw();
+  t.ic_block = std::clamp<int64_t>(l1_bytes / 2 / (p.ekh() * window_columns * 4), 1, p.icg());
+  // Output tile in L2: every output channel of the group if a row of each
+  // fits, then as many rows as fit.
   const int64_t row_bytes = p.ow() * 4;
   const int64_t weight_bytes_per_oc = t.ic_block * p.kh * p.kw * 4;
   const int64_t budget = l2_bytes / 2;
@@ -97,8 +100,8 @@ class BlockedPlan final : public ConvPlan {
 
   std::size_t workspace_bytes() const override { return padded_.size() * sizeof(float); }
   std::string describe() const override {
-    return fmt::format("ic_block {} oc_tile {} oh_tile {} taps {} (L1 {} KiB, L2 {} KiB, {})",
-                       tiles_.ic_block, tiles_.oc_tile, tiles_.oh_tile, kTaps,
+    return fmt::format("ic_block {} oc_tile {} oh_tile {} ow_tile {} taps {} (L1 {} KiB, L2 {} KiB, {})",
+                       tiles_.ic_block, tiles_.oc_tile, tiles_.oh_tile, tiles_.ow_tile, kTaps,
                        cache_info().l1d_bytes / 1024, cache_info().l2_bytes / 1024,
                        cache_info().source);
   }
@@ -119,11 +122,15 @@ class BlockedPlan final : public ConvPlan {
               const int64_t c1 = std::min(ICG, c0 + tiles_.ic_block);
               for (int64_t oh = oh0; oh < oh1; ++oh) {
                 collect_taps(g * ICG + c0, g * ICG + c1, oh);
-                for (int64_t oc = g * OCG + oc0; oc < g * OCG + oc1; ++oc) {
-                  float* out = y + ((n * p.oc + oc) * OH + oh) * p.ow();
-                  const float* w = w_ + oc * ICG * p.kh * p.kw;
-                  for (std::size_t t = 0; t < tap_input_.size(); t += kTaps)
-                    accumulate_taps(out, w, t, std::min<std::size_t>(kTaps, tap_input_.size() - t));
+                for (int64_t ow0 = 0; ow0 < p.ow(); ow0 += tiles_.ow_tile) {
+                  const int64_t columns = std::min(tiles_.ow_tile, p.ow() - ow0);
+                  for (int64_t oc = g * OCG + oc0; oc < g * OCG + oc1; ++oc) {
+                    float* out = y + ((n * p.oc + oc) * OH + oh) * p.ow() + ow0;
+                    const float* w = w_ + oc * ICG * p.kh * p.kw;
+                    for (std::size_t t = 0; t < tap_input_.size(); t += kTaps)
+                      accumulate_taps(out, columns, ow0 * p.sw, w, t,
+                                      std::min<std::size_t>(kTaps, tap_input_.size() - t));
+                  }
                 }
               }
             }
@@ -166,11 +173,12 @@ class BlockedPlan final : public ConvPlan {
       }
   }
 
-  // out[ow] += sum over taps [t0, t0+count) of w * xp[tap + ow*sw], for every ow:
+  // out[ow] += sum over taps [t0, t0+count) of w * xp[tap + shift + ow*sw] for ow < OW:
   // one load and one store of the output per `count` multiply-adds.
-  void accumulate_taps(float* __restrict out, const float* weights, std::size_t t0, std::size_t count) const {
-    const int64_t OW = params().ow(), sw = params().sw;
-    const float* xp = padded_.data();
+  void accumulate_taps(float* __restrict out, int64_t OW, int64_t shift, const float* weights,
+                       std::size_t t0, std::size_t count) const {
+    const int64_t sw = params().sw;
+    const float* xp = padded_.data() + shift;
     if (count == kTaps) {
       const float *__restrict i0 = xp + tap_input_[t0], *__restrict i1 = xp + tap_input_[t0 + 1],
                               *__restrict i2 = xp + tap_input_[t0 + 2], *__restrict i3 = xp + tap_input_[t0 + 3],

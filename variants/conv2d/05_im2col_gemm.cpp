@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "convlab/variant.hpp"
+#include "ladder_testing.hpp"
 #include "simd_kernel.hpp"
 
 namespace convlab::conv2d {
@@ -46,11 +47,6 @@ namespace convlab::conv2d {
 // A panel holds at least this many pixels (4 tiles of 14), so narrow images
 // still get full-width register tiles.
 constexpr int64_t kMinPanelPixels = 56;
-
-// Exposed for tests/test_conv2d_ladder.cpp. R output rows per panel, and the
-// workspace: K rows by N = oh*ow columns, N rounded up to whole panels.
-int64_t im2col_rows_per_panel(const Conv2dParams& p);
-std::size_t im2col_workspace_bytes(const Conv2dParams& p);
 
 int64_t im2col_rows_per_panel(const Conv2dParams& p) {
   return std::clamp<int64_t>((kMinPanelPixels + p.ow() - 1) / p.ow(), 1, p.oh());
