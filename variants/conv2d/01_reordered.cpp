@@ -32,9 +32,15 @@
 //   What now limits it is the instruction mix, not the cache: every
 //   multiply-add loads and stores the output (2 memory operations per 4-wide
 //   SSE FMA-pair), which is why step 02 tiles and keeps partial sums close.
-// Measured here (1 thread, medians of 10, interleaved with naive and the FMA
-//   peak): see the re-run command; figures in the header of 02_blocked.cpp
-//   and the ladder report.
+// Measured here (1 thread, medians of 10 with min-max, all six steps and the
+//   FMA peak interleaved in one session; peak 170 GFLOP/s, 151-175):
+//     mb1ic64ih56oc64kh3ph1  11.1 GFLOP/s (10.7-11.6), 6.5 % of peak, 5.7x naive's 1.96
+//     mb32ic32ih15oc64kh3     5.43 GFLOP/s, 2.8x naive   (13-wide rows: short loops)
+//     mb1ic3ih28oc16kh3       8.37 GFLOP/s, 4.4x naive
+//     mb1ic16ih13oc32kh3      4.54 GFLOP/s, 2.3x naive   (11-wide rows)
+//   The short rows of the small layers show the cost of this order: the
+//   vectorized loop runs 2-3 iterations plus a scalar tail per tap.
+//   Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant naive,reordered
 //     --shape mb1ic64ih56oc64kh3ph1 --reps 10 --peak
 #include <algorithm>

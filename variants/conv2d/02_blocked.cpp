@@ -4,8 +4,8 @@
 // What changed from 01_reordered: 01 sweeps a whole output plane once per
 //   (input channel, kernel tap), and for every output channel it streams all
 //   input planes again. This step tiles output channels, output rows and
-//   input channels so that each level of the memory hierarchy holds what is
-//   reused at that level:
+//   input channels (and output columns, for very wide rows) so that each
+//   level of the memory hierarchy holds what is reused at that level:
 //     registers: kTaps = 8 taps (any input channel, kernel row or column of
 //       the block) are summed into an output element per load and store of
 //       it — 01 loaded and stored the output once per tap;
@@ -19,13 +19,12 @@
 //   that every tap of every output column reads inside the buffer: the tile
 //   loops carry no padding branch and no per-column edge case.
 // Why (the bottleneck it attacks): 01 is limited by memory operations, not
-//   arithmetic: each 4-wide SSE multiply-add pair costs 2 loads and a store,
-//   and on layers whose planes outgrow L1 (ResNet conv1: 112x112 outputs,
-//   49 KiB a plane) those loads come from L2. Here a multiply-add pair costs
-//   one input load plus 1/8 of an output load and store, and the input window
-//   is in L1 for all output channels of the tile. Still plain C++: the
-//   8-stream loop is what GCC vectorizes on its own (SSE4.2 mulps/addps with
-//   the baseline -march=x86-64-v2); explicit SIMD is the next step's idea.
+//   arithmetic: each 4-wide SSE multiply-add pair costs 2 loads and a store.
+//   Here a pair costs one input load plus 1/8 of an output load and store,
+//   and the tiles keep what those loads touch in L1 (the window) and L2 (the
+//   output tile) however large the layer. Still plain C++: the 8-stream loop
+//   is what GCC vectorizes on its own (SSE4.2 mulps/addps with the baseline
+//   -march=x86-64-v2); explicit SIMD is the next step's idea.
 // Loop nest:
 //   for n: pad x[n] into xp (interior only)
 //   for group, for oc0 in oc_tile steps, for oh0 in oh_tile steps:
@@ -33,29 +32,58 @@
 //     for c0 in ic_block steps:                          // input channels
 //       for oh in tile rows:                             // the L1 window moves down
 //         taps = {(c, kh, kw) : c in block, padded row oh*sh + kh*(dh+1) not all zeros}
-//         for oc in tile channels:
-//           for each group of 8 taps:                    // registers
-//             for ow: out[oc, oh, ow] += sum_t w[oc, t] * xp[c_t, row_t, ow*sw + kw_t*(dw+1)]
+//         for ow0 in ow_tile steps (one step unless rows are very wide):
+//           for oc in tile channels:
+//             for each group of 8 taps:                  // registers
+//               for ow in the column tile:
+//                 out[oc, oh, ow] += sum_t w[oc, t] * xp[c_t, row_t, ow*sw + kw_t*(dw+1)]
 // Tile rationale (plan time, from cache_info()):
-//   ic_block: the window ic_block * ekh * (iw + 2pw) * 4 bytes <= L1/2 (the
-//     other half for output rows, weights and the hardware prefetch stream);
+//   ow_tile: whole rows, unless the windows of min(16, ic/g) channels over a
+//     whole padded row exceed L1/2; then the widest column tile whose window
+//     does fit (a 2000-wide image gets 126 columns);
+//   ic_block: the window ic_block * ekh * (window columns) * 4 bytes <= L1/2
+//     (the other half for output rows, weights and the prefetch stream);
 //   oc_tile, oh_tile: output tile oc_tile * oh_tile * ow * 4 plus its weights
 //     oc_tile * ic_block * kh * kw * 4 <= L2/2 — all output channels of the
 //     group first (their reuse of the window is what L1 buys), then as many
 //     rows as fit.
 //   On this machine (L1d 48 KiB, L2 2 MiB) the ResNet layer mb1ic64ih56oc64kh3ph1
-//   gets ic_block 35 (window 23.8 KiB), oc_tile 64, oh_tile 56.
-// Measured here (1 thread, medians of 10, interleaved): see the ladder report;
-//   re-run with
+//   gets ic_block 35 (window 23.8 KiB), oc_tile 64, oh_tile 56, ow_tile 56.
+// Measured here (1 thread, medians of 10 with min-max, interleaved with the
+//   other steps and the FMA peak, 170 GFLOP/s):
+//     mb1ic64ih56oc64kh3ph1  22.7 GFLOP/s (22.3-23.0), 13.3 % of peak, 2.04x reordered
+//     mb32ic32ih15oc64kh3    12.1 GFLOP/s, 2.2x reordered
+//     mb1ic3ih28oc16kh3      12.2 GFLOP/s, 1.5x reordered
+//     mb1ic16ih13oc32kh3      8.88 GFLOP/s, 2.0x reordered
+//   The baseline ISA's own peak (mul + add, `--isa sse42 --peak`) measured
+//   26-30 GFLOP/s here, so 02 is within ~20 % of what 4-wide non-fused
+//   arithmetic allows; the next 7x is 03's (16-wide FMA, register tile).
+// What the cache tiles are worth (measured; the experiment knob
+//   CONVLAB_BLOCKED_CACHE=L1,L2 cuts the tiles for other cache sizes):
+//   with tiles for an unlimited cache (1000000000,1000000000000: one
+//   input-channel block, the whole image as one tile), alternating runs (on
+//   a busier machine than the table above: 01 at 7.8 GFLOP/s) gave the same speed within noise on mb1ic64ih56oc64kh3ph1 (15.0-15.2
+//   against 14.9-15.7 GFLOP/s) and mb1ic64ih112oc64kh3ph1 (16.0-16.6 against
+//   15.8-16.3), and 5 % less on mb1ic128ih112oc64kh3ph1 (6.4 MiB of input:
+//   16.0 against 16.9). So the 2x over 01 is the register-level block (taps
+//   per output load/store); at ~20 GFLOP/s the step needs ~40 GB/s of loads,
+//   which L2 delivers as easily as L1 — cache tiles pay off only for a
+//   kernel several times faster, and the largest layers.
+//   CONVLAB_BLOCKED_CACHE=1000000000,1000000000000 flock /tmp/convlab-measure.lock
+//     build/release/convlab run --variant reordered,blocked --shape mb1ic64ih112oc64kh3ph1 --reps 5
+//   Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant reordered,blocked
 //     --shape mb1ic64ih56oc64kh3ph1 --reps 10 --peak
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fmt/core.h>
 #include <memory>
 #include <vector>
 
 #include "convlab/cache.hpp"
+#include "convlab/error.hpp"
 #include "convlab/memory.hpp"
 #include "convlab/variant.hpp"
 #include "ladder_testing.hpp"
@@ -87,23 +115,36 @@ namespace {
 
 constexpr int kTaps = 8;  // taps summed per load and store of an output element
 
+// The cache sizes the tiles are cut for: this machine's, or the experiment's
+// CONVLAB_BLOCKED_CACHE="L1,L2" (bytes), which re-runs the step with the
+// tiles another cache would get (see the header's cache experiment).
+std::pair<int64_t, int64_t> cache_sizes_for_tiles() {
+  const char* text = std::getenv("CONVLAB_BLOCKED_CACHE");
+  if (text == nullptr || *text == '\0') return {cache_info().l1d_bytes, cache_info().l2_bytes};
+  long long l1 = 0, l2 = 0;
+  char tail = 0;
+  if (std::sscanf(text, "%lld,%lld%c", &l1, &l2, &tail) != 2 || l1 < 1 || l2 < 1)
+    throw Error("CONVLAB_BLOCKED_CACHE", text, "expected L1,L2 in bytes, both >= 1");
+  return {l1, l2};
+}
+
 class BlockedPlan final : public ConvPlan {
  public:
   BlockedPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)
       : ConvPlan(p, o),
         w_(w),
         b_(b),
-        tiles_(choose_blocked_tiles(p, cache_info().l1d_bytes, cache_info().l2_bytes)),
+        tiles_(choose_blocked_tiles(p, cache_sizes_for_tiles().first, cache_sizes_for_tiles().second)),
         ihp_(p.ih + 2 * p.ph),
         iwp_(p.iw + 2 * p.pw),
         padded_(static_cast<std::size_t>(p.icg() * p.g * ihp_ * iwp_)) {}  // zero borders stay zero
 
   std::size_t workspace_bytes() const override { return padded_.size() * sizeof(float); }
   std::string describe() const override {
-    return fmt::format("ic_block {} oc_tile {} oh_tile {} ow_tile {} taps {} (L1 {} KiB, L2 {} KiB, {})",
+    const auto [l1, l2] = cache_sizes_for_tiles();
+    return fmt::format("ic_block {} oc_tile {} oh_tile {} ow_tile {} taps {} (tiles for L1 {} KiB, L2 {} KiB)",
                        tiles_.ic_block, tiles_.oc_tile, tiles_.oh_tile, tiles_.ow_tile, kTaps,
-                       cache_info().l1d_bytes / 1024, cache_info().l2_bytes / 1024,
-                       cache_info().source);
+                       l1 / 1024, l2 / 1024);
   }
 
  private:

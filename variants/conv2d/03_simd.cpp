@@ -10,7 +10,7 @@
 //   P*V vector registers from the bias to the final store, across the whole
 //   ic/g * kh * kw reduction; per tap it loads V weight vectors and broadcasts
 //   P input values, each broadcast feeding V fused multiply-adds.
-// Why (the bottleneck it attacks): 02 runs at a few percent of the FMA peak
+// Why (the bottleneck it attacks): 02 runs at 13 % of the AVX-512 FMA peak
 //   because it issues 4-wide non-fused arithmetic and a memory operation per
 //   multiply-add pair. The peak needs 2 full-width FMAs every cycle with no
 //   other bottleneck: enough independent accumulators to cover the FMA
@@ -24,10 +24,18 @@
 //   channel lanes are always full. The price is the store: a register holds
 //   16 channels of one pixel while NCHW wants a row of pixels per channel,
 //   so each 16x16 (pixel x channel) block is transposed in registers (64
-//   shuffles per 16 accumulators, 4 per register against K FMAs — 1 % at
-//   K = 576, 15 % at the seed's K = 27) and written with masked row stores.
-//   On AVX-512 the broadcast is free: GCC folds it into the FMA's memory
-//   operand (vfmadd231ps (mem){1to16}), so a tap costs V loads + P FMAs.
+//   shuffles per 16 accumulators — 4 per register against K FMAs, and they
+//   compete with the FMAs for port 5) and written with masked row stores.
+//   Measured by replacing the transposed store with plain (wrong-layout)
+//   stores of the same registers: the seed's conv1 (K = 27) went from 5.1 to
+//   4.4 us (the transpose is 14 % of it), conv2 (K = 144) from 6.9 to 6.6 us
+//   (4 %); at K = 288..576 it is below the noise.
+// Instruction mix (objdump -d of tile_kernel<avx512bw, 2, 14>): per tap,
+//   2 vmovaps (weights) + 14 vbroadcastss (inputs) + 28 vfmadd231ps + 4
+//   scalar (offset load, two pointer bumps, loop branch): 0.57 loads per FMA,
+//   within the 2-3 loads/cycle the core sustains beside 2 FMAs. With V = 1
+//   GCC folds each broadcast into its FMA (vfmadd231ps (mem){1to16}), so a
+//   tap is 1 load + P FMAs.
 // The input is repacked inside run (timed): zero-padded and, for stride
 //   sw > 1, split into sw column phases, so that the P pixels of a tile read
 //   P consecutive floats for every tap and no tap needs a bounds test.
@@ -50,8 +58,15 @@
 //   at K = 576: streamed from L2 in order, prefetcher-friendly) and P+kw-1
 //   columns of ekh rows of every input channel (12 KiB), reused from L1 by
 //   the tile's neighbour in the next oc block.
-// Measured here: see the ladder report (figures and re-run commands):
-//   flock /tmp/convlab-measure.lock build/release/convlab run --variant simd
+// Measured here (1 thread, medians of 10 with min-max, interleaved with the
+//   other steps and the 1-thread AVX-512 FMA peak, 170 GFLOP/s (151-175)):
+//     mb1ic64ih56oc64kh3ph1  160 GFLOP/s (158-162)  94.3 % of peak   (input packed: padding)
+//     mb32ic32ih15oc64kh3    163 GFLOP/s (161-166)  96.1 %           (read in place)
+//     mb1ic3ih28oc16kh3      117 GFLOP/s (112-118)  68.7 %           (K = 27: loop and store overhead)
+//     mb1ic16ih13oc32kh3     163 GFLOP/s (162-164)  96.1 %
+//   AVX2 path (--isa avx2, against the AVX2 peak sampled alongside, 73):
+//   74 GFLOP/s on the ResNet layer. Re-run:
+//   flock /tmp/convlab-measure.lock build/release/convlab run --variant blocked,simd
 //     --shape mb1ic64ih56oc64kh3ph1 --shape mb32ic32ih15oc64kh3
 //     --shape mb1ic3ih28oc16kh3 --shape mb1ic16ih13oc32kh3 --reps 10 --peak
 #include "simd_kernel.hpp"

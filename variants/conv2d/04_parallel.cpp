@@ -19,18 +19,33 @@
 //   weights, which then stay in each core's L2 — then images, then blocks of
 //   output channels only when images x row tiles are too few (ResNet's 14x14
 //   layers at batch 1). Target: at least 8 items per thread, so the static
-//   partitioner's contiguous chunks differ by at most one item (1/8).
+//   partitioner's contiguous chunks differ by at most one item (1/8). Items
+//   are numbered rows-major, so a thread's contiguous share is a band of rows
+//   of one image (with all its oc blocks, as in 03's order).
 //   Padded inputs are first packed for the whole batch by a parallel loop
-//   over (image, channel) planes; the workspace holds the whole batch.
+//   over (image, band of input rows), numbered like the compute items, so
+//   each thread packs mostly the rows it will read (the first version split
+//   the packing by channel: each thread then read half its input from the
+//   other core, and the ResNet layer scaled 1.58x instead of 1.83-1.93x).
+//   The workspace therefore holds the whole batch (mb x padded image).
 // Serial cutoff: below kSerialFlops (4 MFLOP, ~25 us at 03's speed) the plan
-//   runs 03's serial loop on the calling thread: waking a second worker and
-//   joining it costs several microseconds, as much as the whole seed conv1
-//   (0.58 MFLOP, 5 us) — measured, see the report.
+//   runs 03's serial loop (DirectConvSetup::run_serial) on the calling
+//   thread. Measured with the cutoff at 0 (2 threads against 03, same
+//   session): the seed's conv1 (0.58 MFLOP) 0.70x, conv2 (1.1 MFLOP) 0.78x,
+//   mb1ic16ih20oc32kh3 (3.0 MFLOP) 1.05x, mb1ic16ih28oc32kh3 (6.2 MFLOP)
+//   1.18x: waking the second thread and joining it costs a few microseconds.
 // Loop nest:
-//   [threads] for (image, plane) of the batch: pack plane into the workspace
-//   [threads] for item = (n, group, oc-block group, row tile):
+//   [threads] for (image, band of input rows): pack into the workspace
+//   [threads] for item = (n, group, row tile, oc-block group):
 //     03's loop nest restricted to the item's rows and oc blocks
-// Measured here: see the ladder report; re-run with
+// Measured here (2 threads; 03 at 1 thread interleaved in the same session;
+//   % of the 2-thread AVX-512 FMA peak sampled alongside, 346 GFLOP/s (281-373)):
+//     mb1ic64ih56oc64kh3ph1  312 GFLOP/s (200-323)  90.1 %  1.93x 03 (162)
+//     mb32ic32ih15oc64kh3    307 GFLOP/s (185-327)  88.7 %  1.87x 03 (164)
+//     mb1ic3ih28oc16kh3      118 GFLOP/s (118-121)  34.2 %  1.01x 03 (serial: below the cutoff)
+//     mb1ic16ih13oc32kh3     164 GFLOP/s (163-169)  47.4 %  1.00x 03 (serial)
+//   The machine is shared: other sessions gave 1.82-1.92x and 1.93-1.96x on
+//   the two large layers, and none when the other core was busy. Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant simd,parallel --threads 2
 //     --shape mb1ic64ih56oc64kh3ph1 --shape mb32ic32ih15oc64kh3
 //     --shape mb1ic3ih28oc16kh3 --shape mb1ic16ih13oc32kh3 --reps 10 --peak

@@ -9,9 +9,9 @@
 //     col[k][j],  K = ic/g*kh*kw rows by N = oh*ow columns,
 //   and the convolution becomes out[oc][j] = bias[oc] + sum_k w[oc][k] col[k][j],
 //   a (oc/g x K) by (K x N) GEMM whose output is already NCHW. The GEMM is
-//   03's register-blocked micro-kernel unchanged: tap k of pixel j is now at
-//   col + k*N + j, so its offset table is simply k*N, and a tile of P pixels
-//   runs along N across output rows (no per-row tail: N = 3136 = 224 x 14).
+//   03's register-blocked micro-kernel unchanged: in a panel of NB pixels
+//   (below) tap k of pixel j is at panel + k*NB + j, so the offset table is
+//   simply k*NB, and a tile of P pixels may span output rows.
 // Why (what it buys, what it costs): the kernel's inner loop no longer
 //   depends on stride, dilation or padding — any convolution becomes the
 //   same GEMM, which is why libraries lowered to BLAS. The price is memory:
@@ -21,16 +21,37 @@
 //   from L3 rather than L2 at that size, inside the timed run.
 // Loop nest:
 //   for n, for group:
-//     im2col: for c, kh, kw (= k), for oh: col[k][oh*ow + ow] = x[c][ih][iw] or 0
-//     GEMM:   for tile of P columns of col (pixels):      // the K x P panel: L1/L2
-//               for oc block (V*L output channels):       // packed weights: L2
-//                 acc[P][V] = bias; for k: acc += col[k][tile] (broadcast) * w[block][k][:]
+//     im2col: for panel of R output rows, for c, kh, kw (= k), for oh in the panel:
+//               col[panel][k][r*ow + ow] = x[c][ih][iw] or 0
+//     GEMM:   for panel, for tile of P pixels in it:    // the K x P slice: L1/L2
+//               for oc block (V*L output channels):     // packed weights: L2
+//                 acc[P][V] = bias; for k: acc += col[panel][k][tile] (broadcast) * w[block][k][:]
 //                 transpose and store P pixels of V*L output channels
-// Blocking: the register tile is 03's (P x V*L, whole K in registers); the
-//   oc blocks are innermost so each K x P panel of col (576 x 14 floats =
-//   32 KiB for the ResNet layer) is fetched from L3 once and reused from
+// Blocking: the register tile is 03's (P x V*L, the whole K in registers).
+//   The column matrix is stored panel by panel — R output rows (R*ow >= 56
+//   pixels, 1 row for the ResNet layer) — so the K x P slice a tile reads
+//   is K short runs 4*R*ow bytes apart inside one contiguous K x R*ow panel
+//   (129 KiB here) instead of K rows 4*N = 12.25 KiB apart. Measured in
+//   alternating runs: the plain [K][N] layout (kMinPanelPixels = 1 << 30, one
+//   panel per image) took 2.60-2.92 ms on the ResNet layer against 2.17-2.22
+//   ms with row panels; on the CIFAR layer (a 195 KiB matrix, all in L2) the
+//   layout made no difference. The oc
+//   blocks are innermost, so each slice is fetched once and reused from
 //   L1/L2 by every oc block; the packed weights (147 KiB) stay in L2.
-// Measured here: see the ladder report; re-run with
+// Where the time goes (ResNet layer; a temporary build skipped one phase
+//   after the first call, interleaved with 03): the whole step 2.20 ms; the
+//   GEMM alone 1.57 ms (147 GFLOP/s, 86 % of the peak, 9 % behind 03's
+//   kernel on the same taps); im2col alone 0.53 ms — 7.06 MiB written at
+//   13.6 GB/s; by size (no counters here) more than the 2 MiB L2 holds, so
+//   the GEMM reads it back from L3. The lowering costs a third of the run time on top
+//   of its 9x memory.
+// Measured here (1 thread, medians of 10 with min-max, interleaved with the
+//   other steps and the FMA peak, 170 GFLOP/s):
+//     mb1ic64ih56oc64kh3ph1  106 GFLOP/s (103-107)   62.4 % of peak, 0.66x 03
+//     mb32ic32ih15oc64kh3    97.3 GFLOP/s (95.5-98.1) 57.2 %
+//     mb1ic3ih28oc16kh3      49.2 GFLOP/s             28.9 %  (K = 27: im2col is most of it)
+//     mb1ic16ih13oc32kh3     65.1 GFLOP/s             38.3 %
+//   Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant simd,im2col_gemm
 //     --shape mb1ic64ih56oc64kh3ph1 --reps 10 --peak
 #include <algorithm>
