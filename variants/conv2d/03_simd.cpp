@@ -102,7 +102,8 @@ template <class Arch>
       u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
       u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
     }
-    // u[4q + j] holds, in each 128-bit quarter h, rows 4h'.. of column group; combine quarters.
+    // Now quarter l (128 bits) of u[4q + m] holds rows 4q..4q+3 of column
+    // 4l + m; two rounds of quarter shuffles move it to quarter q of r[4l + m].
     for (int i = 0; i < 4; ++i) {
       t[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
       t[i + 4] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0xdd);
@@ -356,10 +357,10 @@ DirectConvSetup::DirectConvSetup(const Conv2dParams& p, const float* weights, co
 }
 
 PackJob DirectConvSetup::pack_job(const float* x, int64_t n0, int64_t n1,
-                                  int64_t first_workspace_image) const {
+                                  int64_t first_workspace_image) {
   PackJob j;
   j.x = x + n0 * p_.ic * p_.ih * p_.iw;
-  j.xp = const_cast<float*>(workspace_.data()) + first_workspace_image * packed_image_;
+  j.xp = workspace_.data() + first_workspace_image * packed_image_;
   j.ih = p_.ih, j.iw = p_.iw, j.ph = p_.ph, j.pw = p_.pw, j.sw = p_.sw;
   j.packed_plane = packed_plane_, j.packed_row = packed_row_, j.phase_len = phase_len_;
   j.plane0 = 0, j.plane1 = (n1 - n0) * p_.ic;

@@ -107,7 +107,7 @@ class DirectConvSetup {
 
   bool packs_input() const { return packs_input_; }
   // The pack job for images [n0, n1) of x, landing in workspace images from first_workspace_image.
-  PackJob pack_job(const float* x, int64_t n0, int64_t n1, int64_t first_workspace_image) const;
+  PackJob pack_job(const float* x, int64_t n0, int64_t n1, int64_t first_workspace_image);
   // The conv job over everything; callers narrow the range fields.
   // x: the caller's input (used as is when nothing is packed).
   ConvJob conv_job(const float* x, float* y) const;
