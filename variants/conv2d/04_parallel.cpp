@@ -39,13 +39,16 @@
 //   [threads] for item = (n, group, row tile, oc-block group):
 //     03's loop nest restricted to the item's rows and oc blocks
 // Measured here (2 threads; 03 at 1 thread interleaved in the same session;
-//   % of the 2-thread AVX-512 FMA peak sampled alongside, 346 GFLOP/s (281-373)):
-//     mb1ic64ih56oc64kh3ph1  312 GFLOP/s (200-323)  90.1 %  1.93x 03 (162)
-//     mb32ic32ih15oc64kh3    307 GFLOP/s (185-327)  88.7 %  1.87x 03 (164)
-//     mb1ic3ih28oc16kh3      118 GFLOP/s (118-121)  34.2 %  1.01x 03 (serial: below the cutoff)
-//     mb1ic16ih13oc32kh3     164 GFLOP/s (163-169)  47.4 %  1.00x 03 (serial)
-//   The machine is shared: other sessions gave 1.82-1.92x and 1.93-1.96x on
-//   the two large layers, and none when the other core was busy. Re-run:
+//   % of the 2-thread AVX-512 FMA peak sampled alongside, 339 GFLOP/s (327-367)):
+//     mb1ic64ih56oc64kh3ph1  311 GFLOP/s (306-321)  91.8 %  1.93x 03 (161)
+//     mb32ic32ih15oc64kh3    324 GFLOP/s (231-333)  95.7 %  1.98x 03 (164)
+//     mb1ic3ih28oc16kh3      117 GFLOP/s (116-118)  34.6 %  1.01x 03 (serial: below the cutoff)
+//     mb1ic16ih13oc32kh3     163 GFLOP/s (162-164)  48.2 %  1.00x 03 (serial)
+//   The machine is shared with other sessions. Quiet sessions gave 1.84-1.93x
+//   and 1.89-1.98x on the two large layers; when another process takes part
+//   of a core the static split makes every call wait for the slower thread,
+//   and medians fell to 1.4-1.8x (the 2-thread peak's min drops alongside).
+//   Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant simd,parallel --threads 2
 //     --shape mb1ic64ih56oc64kh3ph1 --shape mb32ic32ih15oc64kh3
 //     --shape mb1ic3ih28oc16kh3 --shape mb1ic16ih13oc32kh3 --reps 10 --peak
