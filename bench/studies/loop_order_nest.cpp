@@ -10,8 +10,12 @@ namespace {
 // Level L of the nest loops over dimension Order[L]; level 6 is the body.
 // Indices live in an array indexed by compile-time constants, which GCC
 // scalarizes; address arithmetic is strength-reduced per loop as usual.
+// always_inline/flatten matter: with 720 instantiations in one unit GCC's
+// inline budget runs out and leaves the body as a call in some orders only,
+// which would make those orders slow for a reason that has nothing to do with
+// memory. Every order must be one flat loop nest.
 template <int Level, int... Order>
-inline void nest(const NestProblem& pr, int64_t (&i)[6], const float* __restrict x,
+[[gnu::always_inline]] inline void nest(const NestProblem& pr, int64_t (&i)[6], const float* __restrict x,
                  const float* __restrict w, float* __restrict y) {
   if constexpr (Level == 6) {
     const int64_t P = pr.extent[kP], Q = pr.extent[kQ], C = pr.extent[kC], R = pr.extent[kR],
@@ -28,7 +32,7 @@ inline void nest(const NestProblem& pr, int64_t (&i)[6], const float* __restrict
 }
 
 template <int... Order>
-void run_order(const NestProblem& pr, const float* __restrict x, const float* __restrict w,
+[[gnu::flatten]] void run_order(const NestProblem& pr, const float* __restrict x, const float* __restrict w,
                float* __restrict y) {
   int64_t i[6] = {0, 0, 0, 0, 0, 0};
   nest<0, Order...>(pr, i, x, w, y);
