@@ -88,7 +88,9 @@ TEST(BlockedTiles, OddAndTinyCachesStillGiveValidTiles) {
 
 TEST(BlockedPlan, ReportsThePaddedImageAsWorkspace) {
   const Conv2dParams p = parse_conv2d("mb2ic3ih10iw12oc4kh3ph1pw2");
-  EXPECT_EQ(plan_for("blocked", p)->workspace_bytes(), std::size_t{3 * 12 * 16 * 4});
+  // One padded image [ic][ih+2ph][iw+2pw], plus the two tap lists of one
+  // channel block (here all 3 channels x 3 x 3 taps, int64 each).
+  EXPECT_EQ(plan_for("blocked", p)->workspace_bytes(), std::size_t{3 * 12 * 16 * 4 + 2 * 27 * 8});
 }
 
 // --- 03_simd / 04_parallel: packed weights and the input workspace ---------
@@ -97,7 +99,8 @@ TEST(SimdPlan, PacksWeightsPerBlockOfChannelsAndPadsOnlyWhenNeeded) {
   o.isa = Isa::sse42;  // 4 lanes: exists on every machine this runs on
   // oc 10 -> V = 2 (8 channels) wastes 6 lanes, V = 1 (4 channels) wastes 2 -> V = 1, 3 blocks
   const Conv2dParams a = parse_conv2d("mb1ic3ih8oc10kh3");
-  EXPECT_EQ(plan_for("simd", a, o)->packed_weight_bytes(), std::size_t{(3 * 27 * 4 + 3 * 4) * 4});
+  // 3 blocks x (27 taps x 4 channels + 4 bias) floats, plus the 27-entry tap-offset table.
+  EXPECT_EQ(plan_for("simd", a, o)->packed_weight_bytes(), std::size_t{(3 * 27 * 4 + 3 * 4) * 4 + 27 * 8});
   EXPECT_EQ(plan_for("simd", a, o)->workspace_bytes(), 0u);  // no padding, stride 1: read in place
   // Padding: one padded image [ic][ih+2ph][iw+2pw]
   const Conv2dParams b = parse_conv2d("mb3ic2ih8iw9oc8kh3ph1pw2");

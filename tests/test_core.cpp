@@ -105,3 +105,42 @@ TEST(Data, IntegerRangeKeepsEverySumExact) {
 
 }  // namespace
 }  // namespace convlab
+
+namespace convlab {
+namespace {
+
+// Every byte a ladder plan holds is allocated through convlab::memory and
+// reported by the plan (the memory study relies on it). Baselines allocate
+// inside their library and are exempt.
+TEST(PlanMemory, CountedBytesEqualWhatEveryLadderPlanReports) {
+  for (const char* d : {"mb2ic3ih10iw12oc4kh3ph1pw2", "mb32ic32ih15oc64kh3", "g2mb1ic6ih9oc10kh3sh2ph1dh1",
+                        "mb4ic2304ih1oc256kh1"}) {
+    const Conv2dParams p = parse_conv2d(d);
+    Tensor w({p.weight_elems()}), b({p.bias_elems()});
+    for (const auto* v : conv2d_variants()) {
+      if (v->kind() != VariantKind::ladder) continue;
+      for (int threads : {1, 2}) {
+        PlanOptions o;
+        o.threads = threads;
+        const int64_t before = memory::stats().current_bytes;
+        auto plan = v->plan(p, w.span(), b.span(), o);
+        const int64_t counted = memory::stats().current_bytes - before;
+        EXPECT_EQ(counted, static_cast<int64_t>(plan->workspace_bytes() + plan->packed_weight_bytes()))
+            << v->name() << " on " << d << " with " << threads << " threads";
+      }
+    }
+  }
+  for (const char* d : {"max:mb2ic3ih9kh2", "avg_p:mb32ic64ih112kh3sh2ph1"}) {
+    const Pool2dParams p = parse_pool2d(d);
+    for (const auto* v : pool2d_variants()) {
+      if (v->kind() != VariantKind::ladder) continue;
+      const int64_t before = memory::stats().current_bytes;
+      auto plan = v->plan(p, {});
+      EXPECT_EQ(memory::stats().current_bytes - before, static_cast<int64_t>(plan->workspace_bytes()))
+          << v->name() << " on " << d;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace convlab

@@ -55,9 +55,13 @@ class ConvPlan {
   // Checks the buffer sizes (convlab::Error naming "input"/"output"), then runs.
   void run(std::span<const float> input, std::span<float> output);
 
-  // Scratch memory run() uses (im2col columns, blocked input copies...).
+  // What a plan allocates it allocates through convlab::memory (so the
+  // counting allocator sees it) and reports here, split in two; a test holds
+  // every ladder variant to counted == workspace_bytes() + packed_weight_bytes().
+  // Scratch memory run() uses (im2col columns, padded input copies, tap lists...).
   virtual std::size_t workspace_bytes() const { return 0; }
-  // Persistent memory the plan holds besides the caller's weights (repacked weights).
+  // Persistent memory the plan holds besides the caller's weights: repacked
+  // weights and the index tables built from the shape.
   virtual std::size_t packed_weight_bytes() const { return 0; }
   // One line on the choices the plan made (tiles, grain...), for reports.
   virtual std::string describe() const { return {}; }

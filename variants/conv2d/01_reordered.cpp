@@ -47,6 +47,7 @@
 #include <memory>
 #include <vector>
 
+#include "convlab/memory.hpp"
 #include "convlab/variant.hpp"
 
 namespace convlab::conv2d {
@@ -68,6 +69,9 @@ class ReorderedPlan final : public ConvPlan {
       ow_end_[kw] = hi;
     }
   }
+
+  // The per-column tables are the only memory this plan holds.
+  std::size_t packed_weight_bytes() const override { return (ow_begin_.size() + ow_end_.size()) * sizeof(int64_t); }
 
  private:
   void execute(const float* x, float* y) override {
@@ -105,7 +109,7 @@ class ReorderedPlan final : public ConvPlan {
 
   const float* w_;
   const float* b_;
-  std::vector<int64_t> ow_begin_, ow_end_;  // per kernel column: valid output columns
+  std::vector<int64_t, memory::Allocator<int64_t>> ow_begin_, ow_end_;  // per kernel column: valid output columns
 };
 
 class Reordered final : public ConvVariant {

@@ -137,9 +137,16 @@ class BlockedPlan final : public ConvPlan {
         tiles_(choose_blocked_tiles(p, cache_sizes_for_tiles().first, cache_sizes_for_tiles().second)),
         ihp_(p.ih + 2 * p.ph),
         iwp_(p.iw + 2 * p.pw),
-        padded_(static_cast<std::size_t>(p.icg() * p.g * ihp_ * iwp_)) {}  // zero borders stay zero
+        padded_(static_cast<std::size_t>(p.icg() * p.g * ihp_ * iwp_)) {  // zero borders stay zero
+    // A row's tap list never exceeds one channel block's kh * kw taps: reserve
+    // it here so run() allocates nothing.
+    tap_input_.reserve(static_cast<std::size_t>(tiles_.ic_block * p.kh * p.kw));
+    tap_weight_.reserve(tap_input_.capacity());
+  }
 
-  std::size_t workspace_bytes() const override { return padded_.size() * sizeof(float); }
+  std::size_t workspace_bytes() const override {
+    return padded_.size() * sizeof(float) + (tap_input_.capacity() + tap_weight_.capacity()) * sizeof(int64_t);
+  }
   std::string describe() const override {
     const auto [l1, l2] = cache_sizes_for_tiles();
     return fmt::format("ic_block {} oc_tile {} oh_tile {} ow_tile {} taps {} (tiles for L1 {} KiB, L2 {} KiB)",
@@ -253,7 +260,7 @@ class BlockedPlan final : public ConvPlan {
   BlockedTiles tiles_;
   int64_t ihp_, iwp_;                                   // padded input plane
   std::vector<float, memory::Allocator<float>> padded_;  // one zero-padded image
-  std::vector<int64_t> tap_input_, tap_weight_;         // the current row's taps
+  std::vector<int64_t, memory::Allocator<int64_t>> tap_input_, tap_weight_;  // the current row's taps
 };
 
 class Blocked final : public ConvVariant {

@@ -115,7 +115,10 @@ class Im2colGemmPlan final : public ConvPlan {
   }
 
   std::size_t workspace_bytes() const override { return col_.size() * sizeof(float); }
-  std::size_t packed_weight_bytes() const override { return weights_.bytes(); }
+  // Repacked weights and bias, plus the tables built from the shape.
+  std::size_t packed_weight_bytes() const override {
+    return weights_.bytes() + (offsets_.size() + ow_begin_.size() + ow_end_.size()) * sizeof(int64_t);
+  }
   std::string describe() const override {
     return fmt::format("{}: col {} x {} ({:.2f} MiB), tile {} px x {} oc", to_string(options().isa),
                        params().reduction_length(), pixels_,
@@ -180,7 +183,7 @@ class Im2colGemmPlan final : public ConvPlan {
   int64_t rows_per_block_ = 1, block_pixels_ = 1;  // R output rows = NB pixels per panel
   direct::Buffer<float> col_;      // the K x N matrix of one (image, group)
   direct::Buffer<int64_t> offsets_;  // k * N: where tap k of pixel 0 is
-  std::vector<int64_t> ow_begin_, ow_end_;
+  direct::Buffer<int64_t> ow_begin_, ow_end_;
   direct::ConvJob job_;
 };
 

@@ -118,7 +118,8 @@ class DirectConvSetup {
 
   int64_t oc_blocks() const { return weights_.oc_blocks; }
   std::size_t workspace_bytes() const { return workspace_.size() * sizeof(float); }
-  std::size_t packed_weight_bytes() const { return weights_.bytes(); }
+  // Repacked weights and bias, plus the tap-offset table built from the shape.
+  std::size_t packed_weight_bytes() const { return weights_.bytes() + offsets_.size() * sizeof(int64_t); }
   std::string describe() const;
 
  private:
