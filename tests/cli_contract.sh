@@ -43,6 +43,9 @@ expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads 0
 expect 2 suite= -- check --suite nosuch
 expect 2 alg= -- check --shape 'maxi:mb1ic1ih4kh2'
 expect 2 ph= -- check --shape 'max:mb1ic1ih4kh2ph2'
+expect 0 - -- memory --net seed --batch 2 --reps 0
+expect 2 net -- memory --net vgg
+expect 2 batch -- memory --batch 0
 expect 2 - -- frobnicate
 expect 2 - -- run --shape mb1ic3ih28oc16kh3
 

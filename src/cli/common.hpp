@@ -43,5 +43,6 @@ void register_list(CLI::App& app, Context& ctx);
 void register_check(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 void register_machine(CLI::App& app, Context& ctx);
+void register_memory(CLI::App& app, Context& ctx);
 
 }  // namespace convlab::cli

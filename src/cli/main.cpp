@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   register_check(app, ctx);
   register_run(app, ctx);
   register_machine(app, ctx);
+  register_memory(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
