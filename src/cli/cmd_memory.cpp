@@ -84,7 +84,7 @@ void register_memory(CLI::App& app, Context& ctx) {
   cmd->add_option("--pool-variant", o->pool_variant, "pool2d variant (default parallel)");
   cmd->add_option("--threads", o->threads, "Threads for the plans (default: all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--reps", o->reps, "Timed forward passes (default 5)")->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--sweep", o->sweep, "Also the analytic batch-size sweep 1..16384");
+  cmd->add_flag("--sweep", o->sweep, "Also the analytic batch-size sweep 1..2^20");
   cmd->add_option("--json", o->json_path, "Write every figure as JSON here");
   cmd->callback([o, &ctx] {
     PlanOptions opt;
@@ -191,25 +191,27 @@ void register_memory(CLI::App& app, Context& ctx) {
                              {"forward_seconds", inf.seconds}, {"conv_seconds", conv_seconds},
                              {"variant_plans", ws_json}};
       if (o->sweep) {
-        for (int64_t b = 1; b <= 16384; b *= 2) {
+        for (int64_t b = 1; b <= (int64_t(1) << 20); b *= 2) {
           const NetworkSpec nb = network_by_name(name, b);
           const auto ab = account(nb);
           // Plans scale with the batch only through per-image workspaces: rescale the measured ones.
           std::vector<int64_t> plan_b;
           for (std::size_t i = 0; i < ab.size(); ++i) plan_b.push_back(plan_reported[i]);
           const Peaks pb = analytic_peaks(nb, ab, plan_b);
-          int64_t largest_layer = 0;  // one layer's input + output + parameters: its working set
+          // One layer's input + output activations: what must stream through the
+          // caches per layer (the weights are a separate, batch-independent term).
+          int64_t largest_layer = 0;
           int64_t prev = input_bytes(nb);
           for (const auto& a : ab) {
             if (a.activation_bytes) {
-              largest_layer = std::max(largest_layer, prev + a.activation_bytes + a.parameter_bytes);
+              largest_layer = std::max(largest_layer, prev + a.activation_bytes);
               prev = a.activation_bytes;
             }
           }
           int64_t acts = 0;
           for (const auto& a : ab) acts += a.activation_bytes;
           netj["sweep"].push_back({{"batch", b}, {"inference_peak", pb.inference}, {"training_forward", pb.training},
-                                   {"training_step", pb.training_step}, {"largest_layer_working_set", largest_layer},
+                                   {"training_step", pb.training_step}, {"largest_layer_activations", largest_layer},
                                    {"activations", acts}});
         }
       }

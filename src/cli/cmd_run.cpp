@@ -41,6 +41,7 @@ struct Options {
 // One timed thing: a variant's plan on a shape, with its inputs.
 struct Job {
   std::string op, variant, shape;
+  std::string plan;     // the plan's own description of its choices (tiles, split...)
   double work = 0;      // FLOPs (conv2d) or bytes (pool2d) per call
   bool is_conv = true;
   std::function<void()> call;
@@ -63,6 +64,7 @@ Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt
   j.shape = format_descriptor(p);
   j.work = static_cast<double>(p.flops());
   j.call = [s] { s->plan->run(s->data.input.span(), s->out.span()); };
+  j.plan = s->plan->describe();
   j.keep_alive = s;
   return j;
 }
@@ -190,7 +192,7 @@ void register_run(CLI::App& app, Context&) {
       const std::string unit = j.is_conv ? "GFLOP/s" : "GB/s";
       first_rate.emplace(j.shape, rate);
       nlohmann::json row = {{"op", j.op}, {"variant", j.variant}, {"shape", j.shape},
-                            {"calls_per_sample", j.calls},
+                            {"calls_per_sample", j.calls}, {"plan", j.plan},
                             {"seconds", {{"median", s.median}, {"min", s.min}, {"max", s.max}}},
                             {j.is_conv ? "gflops" : "gbps", {{"median", rate}, {"min", lo}, {"max", hi}}}};
       std::string pct;

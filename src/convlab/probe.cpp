@@ -93,6 +93,12 @@ double measure_fma_gflops(Isa isa, int threads, double seconds) {
   return flops_per_iter * static_cast<double>(iters) * threads / wall * 1e-9;
 }
 
+double run_fma_chains(Isa isa, int64_t iterations) {
+  float sink = 0.5f;
+  simd::dispatch(isa, probe_detail::FmaLoop{}, iterations, &sink);
+  return 2.0 * kAccumulators * vector_floats(isa) * static_cast<double>(iterations);
+}
+
 const char* to_string(StreamKernel k) { return k == StreamKernel::copy ? "copy" : "triad"; }
 
 StreamBench::StreamBench(int threads, int64_t elems) : threads_(threads), n_(elems) {

@@ -18,6 +18,9 @@ inline constexpr int kAccumulators = 16;
 
 // GFLOP/s of `threads` threads running FMA chains for about `seconds`.
 double measure_fma_gflops(Isa isa, int threads, double seconds = 0.2);
+// The same FMA chains for `iterations` loop trips on the calling thread
+// (a probe to run inside someone else's threads); returns the FLOPs done.
+double run_fma_chains(Isa isa, int64_t iterations);
 
 enum class StreamKernel { copy, triad };
 const char* to_string(StreamKernel k);

@@ -1,0 +1,322 @@
+// convlab-parallel: the parallelization study's program (question 2).
+//
+// One switch, --strategy, decides how the multi-channel convolution is cut
+// into independent work items for the threads; the arithmetic is always step
+// 03's micro-kernel (variants/conv2d/simd_kernel.hpp), so the strategies
+// differ only in the split and give bitwise identical outputs:
+//   oc      blocks of output channels (each item: every image, every row)
+//   rows    output rows (each item: every image, every channel block)
+//   batch   images (each item: one whole image)
+//   block   image x output-row tile x channel-block group, sized for >= 8
+//           items per thread (step 04's split)
+//   nested  images on the outer level, channel blocks of each image on an
+//           inner parallel loop (oneTBB nests them in the same arena)
+// A padded input is packed first by a parallel loop over (image, band of
+// rows), the same for every strategy.
+//
+// `study` measures, per shape: each strategy's time at every thread count
+// (strategies interleaved in every repetition), the time of every work item
+// inside a 1-thread run, the bytes each item reads and writes, and the
+// fork/join cost of an empty parallel loop — what scripts/study-q2-parallel's
+// decomposition model needs.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include "conv2d/simd_kernel.hpp"
+#include "convlab/data.hpp"
+#include "convlab/descriptor.hpp"
+#include "convlab/error.hpp"
+#include "convlab/parallel.hpp"
+#include "convlab/probe.hpp"  // run_fma_chains
+#include "convlab/reference.hpp"
+#include "convlab/timing.hpp"
+
+namespace {
+
+using namespace convlab;
+using conv2d::direct::ConvJob;
+using conv2d::direct::ConvRows;
+using conv2d::direct::DirectConvSetup;
+using conv2d::direct::PackInput;
+using conv2d::direct::PackJob;
+
+const std::vector<std::string> kStrategies = {"oc", "rows", "batch", "block", "nested"};
+
+// One work item: a sub-range of the ConvJob, and the bytes it moves.
+struct Item {
+  int64_t n0, n1, g, oh0, oh1, ocb0, ocb1;
+};
+
+class StrategyRun {
+ public:
+  StrategyRun(const Conv2dParams& p, const ConvData& d, const std::string& strategy, int threads, Isa isa)
+      : p_(p), d_(d), strategy_(strategy), isa_(isa), setup_(p, d.weights.data(), d.bias.data(), isa, p.mb),
+        arena_(threads), nested_arena_(threads), out_({p.output_elems()}) {
+    if (std::find(kStrategies.begin(), kStrategies.end(), strategy) == kStrategies.end())
+      throw Error("strategy", strategy, "unknown (oc, rows, batch, block, nested)");
+    const int64_t blocks = setup_.oc_blocks(), OH = p.oh();
+    auto add = [&](int64_t n0, int64_t n1, int64_t g, int64_t oh0, int64_t oh1, int64_t b0, int64_t b1) {
+      items_.push_back({n0, n1, g, oh0, oh1, b0, b1});
+    };
+    for (int64_t g = 0; g < p.g; ++g) {
+      if (strategy == "oc") {
+        for (int64_t b = 0; b < blocks; ++b) add(0, p.mb, g, 0, OH, b, b + 1);
+      } else if (strategy == "rows") {
+        for (int64_t oh = 0; oh < OH; ++oh) add(0, p.mb, g, oh, oh + 1, 0, blocks);
+      } else if (strategy == "batch" || strategy == "nested") {
+        for (int64_t n = 0; n < p.mb; ++n) add(n, n + 1, g, 0, OH, 0, blocks);
+      }
+    }
+    if (strategy == "block") {  // step 04's split: rows, then images, then channel blocks
+      const int64_t target = 8 * threads, base = p.mb * p.g;
+      int64_t row_tiles = std::clamp<int64_t>((target + base - 1) / base, 1, OH);
+      const int64_t rows = (OH + row_tiles - 1) / row_tiles;
+      row_tiles = (OH + rows - 1) / rows;
+      int64_t groups = std::clamp<int64_t>((target + base * row_tiles - 1) / (base * row_tiles), 1, blocks);
+      const int64_t per = (blocks + groups - 1) / groups;
+      groups = (blocks + per - 1) / per;
+      for (int64_t n = 0; n < p.mb; ++n)
+        for (int64_t g = 0; g < p.g; ++g)
+          for (int64_t t = 0; t < row_tiles; ++t)
+            for (int64_t b = 0; b < groups; ++b)
+              add(n, n + 1, g, t * rows, std::min(OH, (t + 1) * rows), b * per, std::min(blocks, (b + 1) * per));
+    }
+    pack_bands_ = std::clamp<int64_t>((8 * threads + p.mb - 1) / p.mb, 1, p.ih);
+  }
+
+  int64_t items() const { return static_cast<int64_t>(items_.size()); }
+
+  // GFLOP/s of FMA chains run on this strategy's own threads (one chain set per
+  // thread): how much of its cores the host is giving right now. Using the
+  // run's threads matters: an extra set of threads would compete with
+  // oneTBB's worker, which spins for a while after every parallel loop.
+  double probe_cores(int64_t iterations) {
+    const int threads = arena_.threads();
+    std::vector<double> flops(static_cast<std::size_t>(threads));
+    const double t0 = now_seconds();
+    if (strategy_ == "nested") {
+      nested_arena_.execute([&] {
+        tbb::parallel_for(0, threads, [&](int i) { flops[static_cast<std::size_t>(i)] = run_fma_chains(isa_, iterations); },
+                          tbb::static_partitioner());
+      });
+    } else {
+      arena_.for_each(threads, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) flops[static_cast<std::size_t>(i)] = run_fma_chains(isa_, iterations);
+      });
+    }
+    const double dt = now_seconds() - t0;
+    double total = 0;
+    for (double f : flops) total += f;
+    return total / dt * 1e-9;
+  }
+  const std::vector<float>& output_copy() {
+    copy_.assign(out_.data(), out_.data() + out_.size());
+    return copy_;
+  }
+
+  // The whole convolution; with `item_seconds`, also each item's time (1 thread only).
+  void run(std::vector<double>* item_seconds = nullptr, double* pack_seconds = nullptr) {
+    const double t0 = now_seconds();
+    const float* input = d_.input.data();
+    if (setup_.packs_input()) {
+      const PackJob all = setup_.pack_job(d_.input.data(), 0, p_.mb, 0);
+      arena_.for_each(p_.mb * pack_bands_, 1, [&](int64_t b, int64_t e) {
+        PackJob part = all;
+        for (int64_t i = b; i < e; ++i) {
+          const int64_t n = i / pack_bands_, band = i % pack_bands_;
+          part.plane0 = n * p_.ic, part.plane1 = (n + 1) * p_.ic;
+          part.row0 = band * p_.ih / pack_bands_, part.row1 = (band + 1) * p_.ih / pack_bands_;
+          simd::dispatch(isa_, PackInput{}, part);
+        }
+      });
+      input = setup_.packed_image(0);
+    }
+    if (pack_seconds) *pack_seconds = now_seconds() - t0;
+    const ConvJob all = setup_.conv_job(input, out_.data());
+    auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) {
+      ConvJob job = all;
+      job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
+      job.ocb0 = ocb0, job.ocb1 = ocb1;
+      simd::dispatch(isa_, ConvRows{}, job);
+    };
+    if (strategy_ == "nested") {  // both levels inside an arena of exactly `threads` threads
+      nested_arena_.execute([&] {
+        tbb::parallel_for(int64_t{0}, items(), [&](int64_t i) {
+          const Item& it = items_[static_cast<std::size_t>(i)];
+          tbb::parallel_for(it.ocb0, it.ocb1, [&](int64_t ocb) { run_item(it, ocb, ocb + 1); });
+        });
+      });
+      return;
+    }
+    arena_.for_each(items(), 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const double s = item_seconds ? now_seconds() : 0;
+        run_item(items_[static_cast<std::size_t>(i)], items_[static_cast<std::size_t>(i)].ocb0,
+                 items_[static_cast<std::size_t>(i)].ocb1);
+        if (item_seconds) (*item_seconds)[static_cast<std::size_t>(i)] = now_seconds() - s;
+      }
+    });
+  }
+
+  // Bytes an item reads (its input rows of its images, its channel blocks'
+  // weights) and writes (its outputs), each once: its demand on L2/L3/DRAM.
+  double item_bytes(const Item& it) const {
+    const int64_t rows_in = std::min(p_.ih + 2 * p_.ph, (it.oh1 - it.oh0 - 1) * p_.sh + p_.ekh());
+    const int64_t per_block = (p_.ocg() + setup_.oc_blocks() - 1) / setup_.oc_blocks();
+    const int64_t channels = std::min(p_.ocg(), (it.ocb1 - it.ocb0) * per_block);
+    const double input = double(it.n1 - it.n0) * p_.icg() * rows_in * (p_.iw + 2 * p_.pw);
+    const double weights = double(channels) * p_.icg() * p_.kh * p_.kw;
+    const double output = double(it.n1 - it.n0) * channels * (it.oh1 - it.oh0) * p_.ow();
+    return 4 * (input + weights + output);
+  }
+  double total_item_bytes() const {
+    double s = 0;
+    for (const auto& it : items_) s += item_bytes(it);
+    return s;
+  }
+
+ private:
+  Conv2dParams p_;
+  const ConvData& d_;
+  std::string strategy_;
+  Isa isa_;
+  DirectConvSetup setup_;
+  ThreadArena arena_;
+  tbb::task_arena nested_arena_;
+  Tensor out_;
+  std::vector<float> copy_;
+  std::vector<Item> items_;
+  int64_t pack_bands_ = 1;
+};
+
+// Fork/join cost of a parallel loop on `threads` threads: each thread gets one
+// item of `work` seconds of busy work; the overhead is the loop's time beyond
+// `work`. (An empty loop measures nothing: the caller runs both empty items
+// before the worker is even awake.)
+double fork_join_seconds(int threads, double work) {
+  ThreadArena arena(threads);
+  auto spin = [](double seconds) {
+    const double end = now_seconds() + seconds;
+    while (now_seconds() < end) {
+    }
+  };
+  std::vector<double> t;
+  for (int r = 0; r < 201; ++r) {
+    const double t0 = now_seconds();
+    arena.for_each(threads, 1, [&](int64_t b, int64_t e) { spin(work * double(e - b)); });
+    if (r > 0) t.push_back(now_seconds() - t0 - work);
+  }
+  return summarize(t).median;
+}
+
+int study(const std::vector<std::string>& shapes, const std::vector<std::string>& strategies,
+          const std::vector<int>& threads, int reps, const std::string& json_path) {
+  nlohmann::json out = {{"isa", to_string(default_isa())}, {"reps", reps}};
+  for (int t : threads)
+    for (double work : {20e-6, 200e-6})
+      out["fork_join_seconds"][std::to_string(t)].push_back(
+          {{"work_seconds", work}, {"overhead_seconds", t > 1 ? fork_join_seconds(t, work) : 0.0}});
+  for (const auto& desc : shapes) {
+    const Conv2dParams p = parse_conv2d(desc);
+    const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
+    Tensor ref({p.output_elems()});
+    reference_conv2d(p, d.input.span(), d.weights.span(), d.bias.span(), ref.span());
+    fmt::print(stderr, "{}: {} strategies x {} thread counts\n", desc, strategies.size(), threads.size());
+    nlohmann::json sj = {{"shape", format_descriptor(p)}, {"flops", p.flops()}, {"min_bytes", p.min_bytes()}};
+    // Every (strategy, thread count) is built once; the first run checks it.
+    std::vector<float> first;
+    std::vector<std::unique_ptr<StrategyRun>> runs;
+    std::vector<std::pair<std::string, int>> keys;
+    for (int t : threads)
+      for (const auto& s : strategies) {
+        auto r = std::make_unique<StrategyRun>(p, d, s, t, default_isa());
+        r->run();
+        const auto& y = r->output_copy();
+        if (!compare_exact(y, ref.span()).pass) throw Error("strategy", s, "does not match the reference on " + desc);
+        if (first.empty()) first = y;
+        else if (std::memcmp(first.data(), y.data(), y.size() * 4) != 0)
+          throw Error("strategy", s, fmt::format("at {} threads is not bitwise identical to the first run", t));
+        runs.push_back(std::move(r));
+        keys.emplace_back(s, t);
+      }
+    // All of them take turns in every repetition, so drift hits them alike.
+    // Right before each sample, a ~5 ms FMA probe on the run's own threads says
+    // how much of those cores the host gave at that moment (this VM shares its
+    // host); its GFLOP/s is kept beside the sample.
+    const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
+    // FMA iterations for a ~5 ms probe, and the 1-thread rate it is compared with.
+    int64_t probe_iters = 1 << 12;
+    while (true) {
+      const double t0 = now_seconds();
+      run_fma_chains(default_isa(), probe_iters);
+      if (now_seconds() - t0 > 0.005) break;
+      probe_iters *= 2;
+    }
+    std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
+    for (int rep = 0; rep < reps; ++rep)
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        probes[i].push_back(runs[i]->probe_cores(probe_iters));
+        samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
+      }
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const Summary sm = summarize(samples[i]);
+      nlohmann::json row = {{"strategy", keys[i].first}, {"threads", keys[i].second}, {"items", runs[i]->items()},
+                            {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
+                            {"samples", samples[i]}, {"probe_gflops", probes[i]},
+                            {"item_bytes_total", runs[i]->total_item_bytes()}};
+      if (keys[i].second == 1 && keys[i].first != "nested") {  // each item's time inside 1-thread runs
+        std::vector<std::vector<double>> per(static_cast<std::size_t>(runs[i]->items()));
+        std::vector<double> packs;
+        for (int pass = 0; pass < std::max(5, reps); ++pass) {
+          std::vector<double> tt(per.size());
+          double pack = 0;
+          runs[i]->run(&tt, &pack);
+          packs.push_back(pack);
+          for (std::size_t k = 0; k < per.size(); ++k) per[k].push_back(tt[k]);
+        }
+        for (auto& v : per) row["item_seconds"].push_back(summarize(v).median);
+        row["pack_seconds"] = summarize(packs).median;
+      }
+      sj["runs"].push_back(row);
+    }
+    out["shapes"].push_back(sj);
+  }
+  const std::string text = out.dump(1);
+  if (json_path.empty()) fmt::print("{}\n", text);
+  else std::ofstream(json_path) << text << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"convlab-parallel: parallel strategies for the multi-channel convolution (Q2).\n"
+               "Strategies: oc, rows, batch, block (step 04's split), nested; all run step 03's kernel.",
+               "convlab-parallel"};
+  std::vector<std::string> shapes = {"mb32ic32ih15oc64kh3"}, strategies = kStrategies;
+  std::vector<int> threads = {1, 2};
+  int reps = 7;
+  std::string json_path;
+  app.add_option("--shape", shapes, "conv2d descriptors (comma-separated)")->delimiter(',');
+  app.add_option("--strategy", strategies, "oc, rows, batch, block, nested (default: all)")->delimiter(',')
+      ->check(CLI::IsMember(kStrategies));
+  app.add_option("--threads", threads, "Thread counts (default 1,2)")->delimiter(',')->check(CLI::PositiveNumber);
+  app.add_option("--reps", reps, "Repetitions, strategies interleaved in each")->check(CLI::PositiveNumber);
+  app.add_option("--json", json_path, "Write the results here (default: stdout)");
+  try {
+    app.parse(argc, argv);
+    return study(shapes, strategies, threads, reps, json_path);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const Error& e) {
+    fmt::print(stderr, "convlab-parallel: error: {}\n", e.what());
+    return 2;
+  }
+}
