@@ -7,14 +7,14 @@
 
 namespace convlab {
 
-namespace {
-
-std::string read_line(const std::filesystem::path& p) {
-  std::ifstream in(p);
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
   std::string s;
   std::getline(in, s);
   return s;
 }
+
+namespace {
 
 // "48K" / "2048K" / "1M" -> bytes; 0 when unreadable.
 int64_t parse_size(const std::string& s) {
@@ -40,10 +40,10 @@ CacheInfo probe() {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(base, ec)) {
     if (e.path().filename().string().rfind("index", 0) != 0) continue;
-    const std::string type = read_line(e.path() / "type");
-    const std::string level = read_line(e.path() / "level");
-    const int64_t size = parse_size(read_line(e.path() / "size"));
-    const int64_t line = parse_size(read_line(e.path() / "coherency_line_size"));
+    const std::string type = read_first_line(e.path() / "type");
+    const std::string level = read_first_line(e.path() / "level");
+    const int64_t size = parse_size(read_first_line(e.path() / "size"));
+    const int64_t line = parse_size(read_first_line(e.path() / "coherency_line_size"));
     if (size <= 0 || type == "Instruction") continue;
     if (level == "1") info.l1d_bytes = size;
     if (level == "2") info.l2_bytes = size;

@@ -18,4 +18,7 @@ struct CacheInfo {
 
 const CacheInfo& cache_info();  // read once
 
+// The first line of a small text file (sysfs, procfs); empty when unreadable.
+std::string read_first_line(const std::string& path);
+
 }  // namespace convlab

@@ -56,6 +56,29 @@ void apply(CheckRow& r, const Verdict& v, const std::string& guards) {
   r.detail = guards.empty() ? v.detail : guards + (v.detail.empty() ? "" : "; " + v.detail);
 }
 
+// One cross-check row: skip with the variant's reason, or plan and run into a
+// guarded output (run_into), compare, and turn any exception into a failure.
+template <class Variant, class Params, class RunInto, class Compare>
+CheckRow check_row(const Variant& v, const Params& p, DataMode mode, const PlanOptions& o, RunInto run_into,
+                   Compare compare) {
+  CheckRow r = row_for(v.name(), format_descriptor(p), mode, o);
+  const Support s = v.supports(p);
+  if (!s) {
+    r.supported = false;
+    r.detail = s.reason;
+    return r;
+  }
+  try {
+    GuardedOutput out(p.output_elems());
+    run_into(out.span());
+    apply(r, compare(out.span()), out.guard_damage());
+  } catch (const std::exception& e) {
+    r.pass = false;
+    r.detail = std::string("threw: ") + e.what();
+  }
+  return r;
+}
+
 }  // namespace
 
 ConvCase::ConvCase(const Conv2dParams& p, DataMode mode, uint64_t seed)
@@ -69,23 +92,10 @@ ConvCase::ConvCase(const Conv2dParams& p, DataMode mode, uint64_t seed)
 }
 
 CheckRow ConvCase::check(const ConvVariant& v, const PlanOptions& o) const {
-  CheckRow r = row_for(v.name(), format_descriptor(p_), mode_, o);
-  const Support s = v.supports(p_);
-  if (!s) {
-    r.supported = false;
-    r.detail = s.reason;
-    return r;
-  }
-  try {
-    GuardedOutput out(p_.output_elems());
-    auto plan = v.plan(p_, data_.weights.span(), data_.bias.span(), o);
-    plan->run(data_.input.span(), out.span());
-    apply(r, compare_conv2d(p_, mode_, out.span(), ref_.span(), abs_sum_), out.guard_damage());
-  } catch (const std::exception& e) {
-    r.pass = false;
-    r.detail = std::string("threw: ") + e.what();
-  }
-  return r;
+  return check_row(
+      v, p_, mode_, o,
+      [&](std::span<float> y) { v.plan(p_, data_.weights.span(), data_.bias.span(), o)->run(data_.input.span(), y); },
+      [&](std::span<const float> y) { return compare_conv2d(p_, mode_, y, ref_.span(), abs_sum_); });
 }
 
 std::vector<float> ConvCase::output_of(const ConvVariant& v, const PlanOptions& o) const {
@@ -106,23 +116,9 @@ PoolCase::PoolCase(const Pool2dParams& p, Tensor input)
 }
 
 CheckRow PoolCase::check(const PoolVariant& v, const PlanOptions& o) const {
-  CheckRow r = row_for(v.name(), format_descriptor(p_), mode_, o);
-  const Support s = v.supports(p_);
-  if (!s) {
-    r.supported = false;
-    r.detail = s.reason;
-    return r;
-  }
-  try {
-    GuardedOutput out(p_.output_elems());
-    auto plan = v.plan(p_, o);
-    plan->run(input_.span(), out.span());
-    apply(r, compare_pool2d(out.span(), ref_.span()), out.guard_damage());
-  } catch (const std::exception& e) {
-    r.pass = false;
-    r.detail = std::string("threw: ") + e.what();
-  }
-  return r;
+  return check_row(
+      v, p_, mode_, o, [&](std::span<float> y) { v.plan(p_, o)->run(input_.span(), y); },
+      [&](std::span<const float> y) { return compare_pool2d(y, ref_.span()); });
 }
 
 std::vector<float> PoolCase::output_of(const PoolVariant& v, const PlanOptions& o) const {

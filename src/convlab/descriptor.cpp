@@ -133,6 +133,35 @@ constexpr AlgPrefix kAlgs[] = {
     {"avg_np", PoolAlg::avg_exclude_pad},
 };
 
+// The keys both problems share. A height key missing while its width twin is
+// given takes the width; a missing width takes the height (benchdnn's rule).
+template <class P>
+void read_input_and_kernel(const Tokens& t, P& p) {
+  p.mb = optional(t, "mb", 2);
+  if (!has(t, "ih") && !has(t, "iw")) required(t, "ih", "the input height");
+  p.ih = has(t, "ih") ? t.values.at("ih") : t.values.at("iw");
+  p.iw = optional(t, "iw", p.ih);
+  if (!has(t, "kh") && !has(t, "kw")) required(t, "kh", "the kernel height");
+  p.kh = has(t, "kh") ? t.values.at("kh") : t.values.at("kw");
+  p.kw = optional(t, "kw", p.kh);
+}
+template <class P>
+void read_padding_and_dilation(const Tokens& t, P& p) {
+  p.ph = optional(t, "ph", 0);
+  p.pw = optional(t, "pw", p.ph);
+  p.dh = optional(t, "dh", 0);
+  p.dw = optional(t, "dw", p.dh);
+}
+// The label, the one validation, and a given oh/ow against the derived size.
+template <class P>
+P finish(const Tokens& t, P p) {
+  p.name = t.name.value_or("");
+  validate(p);
+  check_given_output(t, "oh", p.oh());
+  check_given_output(t, "ow", p.ow());
+  return p;
+}
+
 // The alg prefix ends at the first ':' outside the label (labels may hold ':').
 size_t alg_colon(std::string_view d) {
   const size_t colon = d.find(':');
@@ -150,28 +179,15 @@ Conv2dParams parse_conv2d(std::string_view d) {
                 "a conv2d descriptor has no \"alg:\" prefix (that is pool2d syntax)");
   const Tokens t = tokenize(d, keys, d);
   Conv2dParams p;
+  read_input_and_kernel(t, p);
   p.g = optional(t, "g", 1);
-  p.mb = optional(t, "mb", 2);
   p.ic = required(t, "ic", "the input channel count");
   p.oc = required(t, "oc", "the output channel count");
-  if (!has(t, "ih") && !has(t, "iw")) required(t, "ih", "the input height");
-  p.ih = has(t, "ih") ? t.values.at("ih") : t.values.at("iw");
-  p.iw = optional(t, "iw", p.ih);
-  if (!has(t, "kh") && !has(t, "kw")) required(t, "kh", "the kernel height");
-  p.kh = has(t, "kh") ? t.values.at("kh") : t.values.at("kw");
-  p.kw = optional(t, "kw", p.kh);
   p.sh = optional(t, "sh", 1);
   p.sw = optional(t, "sw", p.sh);
-  p.ph = optional(t, "ph", 0);
-  p.pw = optional(t, "pw", p.ph);
-  p.dh = optional(t, "dh", 0);
-  p.dw = optional(t, "dw", p.dh);
+  read_padding_and_dilation(t, p);
   p.bias = flag(t, "bias", true);
-  p.name = t.name.value_or("");
-  validate(p);
-  check_given_output(t, "oh", p.oh());
-  check_given_output(t, "ow", p.ow());
-  return p;
+  return finish(t, p);
 }
 
 Pool2dParams parse_pool2d(std::string_view d) {
@@ -193,27 +209,14 @@ Pool2dParams parse_pool2d(std::string_view d) {
     throw Error("alg", std::string(alg_text),
                 "unknown pooling algorithm (max, avg_p = count padding, avg_np = do not)");
   const Tokens t = tokenize(d.substr(colon + 1), keys, d);
-  p.mb = optional(t, "mb", 2);
+  read_input_and_kernel(t, p);
   p.ic = required(t, "ic", "the channel count");
-  if (!has(t, "ih") && !has(t, "iw")) required(t, "ih", "the input height");
-  p.ih = has(t, "ih") ? t.values.at("ih") : t.values.at("iw");
-  p.iw = optional(t, "iw", p.ih);
-  if (!has(t, "kh") && !has(t, "kw")) required(t, "kh", "the kernel height");
-  p.kh = has(t, "kh") ? t.values.at("kh") : t.values.at("kw");
-  p.kw = optional(t, "kw", p.kh);
   p.sh = optional(t, "sh", p.kh);
   p.sw = optional(t, "sw", has(t, "sh") ? p.sh : p.kw);
-  p.ph = optional(t, "ph", 0);
-  p.pw = optional(t, "pw", p.ph);
-  p.dh = optional(t, "dh", 0);
-  p.dw = optional(t, "dw", p.dh);
+  read_padding_and_dilation(t, p);
   p.ceil_mode = flag(t, "ceil", false);
   p.relu = flag(t, "relu", false);
-  p.name = t.name.value_or("");
-  validate(p);
-  check_given_output(t, "oh", p.oh());
-  check_given_output(t, "ow", p.ow());
-  return p;
+  return finish(t, p);
 }
 
 Problem parse_problem(std::string_view d) {

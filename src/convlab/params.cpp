@@ -1,6 +1,8 @@
 #include "convlab/params.hpp"
 
+#include <initializer_list>
 #include <limits>
+#include <utility>
 #include <string>
 
 #include "convlab/error.hpp"
@@ -75,12 +77,16 @@ int64_t Pool2dParams::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
   return static_cast<int64_t>(out);
 }
 
-void validate(const Conv2dParams& p) {
+namespace {
+
+// Fields both problems share, in descriptor order: batch, channels, input,
+// kernel, stride, padding, dilation.
+template <class P>
+void validate_shared_fields(const P& p, const char* channels) {
   require_at_least("mb", p.mb, 1, "batch");
-  require_at_least("ic", p.ic, 1, "input channels");
+  require_at_least("ic", p.ic, 1, channels);
   require_at_least("ih", p.ih, 1, "input height");
   require_at_least("iw", p.iw, 1, "input width");
-  require_at_least("oc", p.oc, 1, "output channels");
   require_at_least("kh", p.kh, 1, "kernel height");
   require_at_least("kw", p.kw, 1, "kernel width");
   require_at_least("sh", p.sh, 1, "stride");
@@ -89,29 +95,46 @@ void validate(const Conv2dParams& p) {
   require_at_least("pw", p.pw, 0, "padding");
   require_at_least("dh", p.dh, 0, "dilation-1 (benchdnn: 0 = dense)");
   require_at_least("dw", p.dw, 0, "dilation-1 (benchdnn: 0 = dense)");
+}
+
+template <class P>
+void validate_windows(const P& p) {
+  check_window_fits("kh", p.ih, p.kh, p.ph, p.dh, "height", "ih", "ph", "oh");
+  check_window_fits("kw", p.iw, p.kw, p.pw, p.dw, "width", "iw", "pw", "ow");
+}
+
+// The product of the named factors, checked at every step; the error names
+// `field` and the formula so far ("mb*ic*ih"). A count of floats must also
+// fit as bytes.
+int64_t checked_count(const char* field, std::initializer_list<std::pair<const char*, int64_t>> factors,
+                      bool floats = true) {
+  int64_t n = 1;
+  std::string formula;
+  for (const auto& [name, value] : factors) {
+    if (!formula.empty()) formula += '*';
+    formula += name;
+    n = checked_mul(n, value, field, formula);
+  }
+  if (floats) check_bytes(field, n, formula);
+  return n;
+}
+
+}  // namespace
+
+void validate(const Conv2dParams& p) {
+  validate_shared_fields(p, "input channels");
+  require_at_least("oc", p.oc, 1, "output channels");
   require_at_least("g", p.g, 1, "groups");
   if (p.ic % p.g != 0)
     throw Error("g", str(p.g), "groups must divide the input channels ic=" + str(p.ic));
   if (p.oc % p.g != 0)
     throw Error("g", str(p.g), "groups must divide the output channels oc=" + str(p.oc));
-  check_window_fits("kh", p.ih, p.kh, p.ph, p.dh, "height", "ih", "ph", "oh");
-  check_window_fits("kw", p.iw, p.kw, p.pw, p.dw, "width", "iw", "pw", "ow");
+  validate_windows(p);
 
-  const int64_t in = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "input", "mb*ic"), p.ih,
-                                             "input", "mb*ic*ih"),
-                                 p.iw, "input", "mb*ic*ih*iw");
-  check_bytes("input", in, "mb*ic*ih*iw");
-  const int64_t wt = checked_mul(checked_mul(checked_mul(p.oc, p.icg(), "weights", "oc*ic/g"),
-                                             p.kh, "weights", "oc*ic/g*kh"),
-                                 p.kw, "weights", "oc*ic/g*kh*kw");
-  check_bytes("weights", wt, "oc*ic/g*kh*kw");
-  const int64_t out = checked_mul(checked_mul(checked_mul(p.mb, p.oc, "output", "mb*oc"),
-                                              p.oh(), "output", "mb*oc*oh"),
-                                  p.ow(), "output", "mb*oc*oh*ow");
-  check_bytes("output", out, "mb*oc*oh*ow");
-  const int64_t red = checked_mul(checked_mul(p.icg(), p.kh, "flops", "ic/g*kh"), p.kw, "flops",
-                                  "ic/g*kh*kw");
-  checked_mul(checked_mul(out, red, "flops", "output*ic/g*kh*kw"), 2, "flops", "2*MACs");
+  const int64_t in = checked_count("input", {{"mb", p.mb}, {"ic", p.ic}, {"ih", p.ih}, {"iw", p.iw}});
+  const int64_t wt = checked_count("weights", {{"oc", p.oc}, {"ic/g", p.icg()}, {"kh", p.kh}, {"kw", p.kw}});
+  const int64_t out = checked_count("output", {{"mb", p.mb}, {"oc", p.oc}, {"oh", p.oh()}, {"ow", p.ow()}});
+  checked_count("flops", {{"2", 2}, {"output", out}, {"ic/g", p.icg()}, {"kh", p.kh}, {"kw", p.kw}}, false);
   const int64_t all = checked_add(
       checked_add(checked_add(in, wt, "bytes", "input+weights"), out, "bytes",
                   "input+weights+output"),
@@ -120,18 +143,7 @@ void validate(const Conv2dParams& p) {
 }
 
 void validate(const Pool2dParams& p) {
-  require_at_least("mb", p.mb, 1, "batch");
-  require_at_least("ic", p.ic, 1, "channels");
-  require_at_least("ih", p.ih, 1, "input height");
-  require_at_least("iw", p.iw, 1, "input width");
-  require_at_least("kh", p.kh, 1, "kernel height");
-  require_at_least("kw", p.kw, 1, "kernel width");
-  require_at_least("sh", p.sh, 1, "stride");
-  require_at_least("sw", p.sw, 1, "stride");
-  require_at_least("ph", p.ph, 0, "padding");
-  require_at_least("pw", p.pw, 0, "padding");
-  require_at_least("dh", p.dh, 0, "dilation-1 (benchdnn: 0 = dense)");
-  require_at_least("dw", p.dw, 0, "dilation-1 (benchdnn: 0 = dense)");
+  validate_shared_fields(p, "channels");
   if (p.is_avg() && p.dh != 0)
     throw Error("dh", str(p.dh), "average pooling has no dilation (PyTorch's avg_pool2d)");
   if (p.is_avg() && p.dw != 0)
@@ -141,17 +153,10 @@ void validate(const Pool2dParams& p) {
     throw Error("ph", str(p.ph), "padding must be at most half the kernel height kh=" + str(p.kh));
   if (p.pw > p.kw / 2)
     throw Error("pw", str(p.pw), "padding must be at most half the kernel width kw=" + str(p.kw));
-  check_window_fits("kh", p.ih, p.kh, p.ph, p.dh, "height", "ih", "ph", "oh");
-  check_window_fits("kw", p.iw, p.kw, p.pw, p.dw, "width", "iw", "pw", "ow");
+  validate_windows(p);
 
-  const int64_t in = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "input", "mb*ic"), p.ih,
-                                             "input", "mb*ic*ih"),
-                                 p.iw, "input", "mb*ic*ih*iw");
-  check_bytes("input", in, "mb*ic*ih*iw");
-  const int64_t out = checked_mul(checked_mul(checked_mul(p.mb, p.ic, "output", "mb*ic"),
-                                              p.oh(), "output", "mb*ic*oh"),
-                                  p.ow(), "output", "mb*ic*oh*ow");
-  check_bytes("output", out, "mb*ic*oh*ow");
+  const int64_t in = checked_count("input", {{"mb", p.mb}, {"ic", p.ic}, {"ih", p.ih}, {"iw", p.iw}});
+  const int64_t out = checked_count("output", {{"mb", p.mb}, {"ic", p.ic}, {"oh", p.oh()}, {"ow", p.ow()}});
   checked_mul(out, checked_add(checked_mul(p.kh, p.kw, "flops", "kh*kw"), 1, "flops", "kh*kw+1"),
               "flops", "output*(kh*kw+1)");
   check_bytes("bytes", checked_add(in, out, "bytes", "input+output"), "input+output");
