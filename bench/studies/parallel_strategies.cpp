@@ -34,7 +34,6 @@
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
 #include "convlab/parallel.hpp"
-#include "convlab/probe.hpp"  // run_fma_chains
 #include "convlab/reference.hpp"
 #include "convlab/timing.hpp"
 
@@ -52,6 +51,46 @@ const std::vector<std::string> kStrategies = {"oc", "rows", "batch", "block", "n
 // One work item: a sub-range of the ConvJob, and the bytes it moves.
 struct Item {
   int64_t n0, n1, g, oh0, oh1, ocb0, ocb1;
+};
+
+// How much of each core the host gives right now, measured with the work the
+// study times: step 03's kernel on a small private problem per thread (one
+// image of CIFAR's second layer: input, weights and output ~145 KB, resident
+// in each core's L2). An FMA loop alone is not enough here: in this VM the
+// host at times slowed one vCPU's convolution by ~45 % while an FMA loop on
+// the same threads lost only ~5 % (cache/port pressure, not lost time slices),
+// and a static split then waits for that core.
+class KernelProbe {
+ public:
+  KernelProbe(Isa isa, int max_threads)
+      : p_(parse_conv2d("mb1ic32ih15oc64kh3")), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
+        setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa) {
+    for (int t = 0; t < max_threads; ++t) outs_.emplace_back(Shape{p_.output_elems()});
+    for (calls_ = 1;; calls_ *= 2) {  // ~5 ms per probe and thread
+      const double t0 = now_seconds();
+      run_slot(0);
+      if (now_seconds() - t0 > 0.005) break;
+    }
+  }
+  // GFLOP/s of thread slot `t` running the kernel `calls_` times on its own output.
+  double run_slot(int t) {
+    const ConvJob job = [&] {
+      ConvJob j = setup_.conv_job(d_.input.data(), outs_[static_cast<std::size_t>(t)].data());
+      j.n0 = 0, j.n1 = 1, j.g = 0, j.oh0 = 0, j.oh1 = p_.oh(), j.ocb0 = 0, j.ocb1 = setup_.oc_blocks();
+      return j;
+    }();
+    const double t0 = now_seconds();
+    for (int64_t c = 0; c < calls_; ++c) simd::dispatch(isa_, ConvRows{}, job);
+    return static_cast<double>(p_.flops() * calls_) / (now_seconds() - t0) * 1e-9;
+  }
+
+ private:
+  Conv2dParams p_;
+  ConvData d_;
+  DirectConvSetup setup_;
+  Isa isa_;
+  std::vector<Tensor> outs_;
+  int64_t calls_ = 1;
 };
 
 class StrategyRun {
@@ -93,28 +132,25 @@ class StrategyRun {
 
   int64_t items() const { return static_cast<int64_t>(items_.size()); }
 
-  // GFLOP/s of FMA chains run on this strategy's own threads (one chain set per
-  // thread): how much of its cores the host is giving right now. Using the
-  // run's threads matters: an extra set of threads would compete with
-  // oneTBB's worker, which spins for a while after every parallel loop.
-  double probe_cores(int64_t iterations) {
+  // The kernel probe on this strategy's own threads (one slot per thread),
+  // reported as threads x the slowest thread's GFLOP/s: a static split runs at
+  // the pace of its slowest core. Using the run's threads matters: an extra set
+  // of threads would compete with oneTBB's worker, which spins for a while
+  // after every parallel loop.
+  double probe_cores(KernelProbe& probe) {
     const int threads = arena_.threads();
-    std::vector<double> flops(static_cast<std::size_t>(threads));
-    const double t0 = now_seconds();
+    std::vector<double> rate(static_cast<std::size_t>(threads));
     if (strategy_ == "nested") {
       nested_arena_.execute([&] {
-        tbb::parallel_for(0, threads, [&](int i) { flops[static_cast<std::size_t>(i)] = run_fma_chains(isa_, iterations); },
+        tbb::parallel_for(0, threads, [&](int i) { rate[static_cast<std::size_t>(i)] = probe.run_slot(i); },
                           tbb::static_partitioner());
       });
     } else {
       arena_.for_each(threads, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) flops[static_cast<std::size_t>(i)] = run_fma_chains(isa_, iterations);
+        for (int64_t i = b; i < e; ++i) rate[static_cast<std::size_t>(i)] = probe.run_slot(static_cast<int>(i));
       });
     }
-    const double dt = now_seconds() - t0;
-    double total = 0;
-    for (double f : flops) total += f;
-    return total / dt * 1e-9;
+    return threads * *std::min_element(rate.begin(), rate.end());
   }
   const std::vector<float>& output_copy() {
     copy_.assign(out_.data(), out_.data() + out_.size());
@@ -127,7 +163,7 @@ class StrategyRun {
     const float* input = d_.input.data();
     if (setup_.packs_input()) {
       const PackJob all = setup_.pack_job(d_.input.data(), 0, p_.mb, 0);
-      arena_.for_each(p_.mb * pack_bands_, 1, [&](int64_t b, int64_t e) {
+      auto pack = [&](int64_t b, int64_t e) {
         PackJob part = all;
         for (int64_t i = b; i < e; ++i) {
           const int64_t n = i / pack_bands_, band = i % pack_bands_;
@@ -135,7 +171,17 @@ class StrategyRun {
           part.row0 = band * p_.ih / pack_bands_, part.row1 = (band + 1) * p_.ih / pack_bands_;
           simd::dispatch(isa_, PackInput{}, part);
         }
-      });
+      };
+      // nested packs in its own arena: a worker that had to move between two
+      // arenas on every call cost padded layers ~15 % of their 2-thread speed.
+      if (strategy_ == "nested")
+        nested_arena_.execute([&] {
+          tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * pack_bands_),
+                            [&](const tbb::blocked_range<int64_t>& r) { pack(r.begin(), r.end()); },
+                            tbb::static_partitioner());
+        });
+      else
+        arena_.for_each(p_.mb * pack_bands_, 1, pack);
       input = setup_.packed_image(0);
     }
     if (pack_seconds) *pack_seconds = now_seconds() - t0;
@@ -198,8 +244,10 @@ class StrategyRun {
 
 // Fork/join cost of a parallel loop on `threads` threads: each thread gets one
 // item of `work` seconds of busy work; the overhead is the loop's time beyond
-// `work`. (An empty loop measures nothing: the caller runs both empty items
-// before the worker is even awake.)
+// `work` (median of 200 loops in a fresh arena). Below some size the worker
+// does not take part at all — the caller has run every chunk before it
+// arrives — and the overhead is then `work` plus the dispatch cost; the model
+// reads that threshold from these sizes.
 double fork_join_seconds(int threads, double work) {
   ThreadArena arena(threads);
   auto spin = [](double seconds) {
@@ -220,9 +268,14 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
           const std::vector<int>& threads, int reps, const std::string& json_path) {
   nlohmann::json out = {{"isa", to_string(default_isa())}, {"reps", reps}};
   for (int t : threads)
-    for (double work : {20e-6, 200e-6})
+    for (double work : {1e-6, 2e-6, 5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6}) {
+      // Three fresh arenas, the median: whether the worker joins the loops at a
+      // given size differs from one arena to the next.
+      std::vector<double> o;
+      for (int k = 0; k < 3 && t > 1; ++k) o.push_back(fork_join_seconds(t, work));
       out["fork_join_seconds"][std::to_string(t)].push_back(
-          {{"work_seconds", work}, {"overhead_seconds", t > 1 ? fork_join_seconds(t, work) : 0.0}});
+          {{"work_seconds", work}, {"overhead_seconds", t > 1 ? summarize(o).median : 0.0}, {"arenas", o}});
+    }
   for (const auto& desc : shapes) {
     const Conv2dParams p = parse_conv2d(desc);
     const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
@@ -247,22 +300,15 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         keys.emplace_back(s, t);
       }
     // All of them take turns in every repetition, so drift hits them alike.
-    // Right before each sample, a ~5 ms FMA probe on the run's own threads says
-    // how much of those cores the host gave at that moment (this VM shares its
-    // host); its GFLOP/s is kept beside the sample.
+    // Right before each sample, a ~5 ms kernel probe on the run's own threads
+    // says how much of those cores the host gave at that moment (this VM shares
+    // its host); its GFLOP/s is kept beside the sample.
     const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
-    // FMA iterations for a ~5 ms probe, and the 1-thread rate it is compared with.
-    int64_t probe_iters = 1 << 12;
-    while (true) {
-      const double t0 = now_seconds();
-      run_fma_chains(default_isa(), probe_iters);
-      if (now_seconds() - t0 > 0.005) break;
-      probe_iters *= 2;
-    }
+    KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
     std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
     for (int rep = 0; rep < reps; ++rep)
       for (std::size_t i = 0; i < runs.size(); ++i) {
-        probes[i].push_back(runs[i]->probe_cores(probe_iters));
+        probes[i].push_back(runs[i]->probe_cores(probe));
         samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
       }
     for (std::size_t i = 0; i < runs.size(); ++i) {
