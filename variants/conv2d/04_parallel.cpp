@@ -47,7 +47,12 @@
 //   The machine is shared with other sessions. Quiet sessions gave 1.84-1.93x
 //   and 1.89-1.98x on the two large layers; when another process takes part
 //   of a core the static split makes every call wait for the slower thread,
-//   and medians fell to 1.4-1.8x (the 2-thread peak's min drops alongside).
+//   and medians fell to 1.4-1.8x (the 2-thread peak's min drops alongside);
+//   in 8 sessions over 20 noisy minutes the per-session ratios were 0.84-1.82
+//   and 0.95-1.88. The cores themselves deliver 2x: two 1-thread 03 processes
+//   pinned to the two vCPUs ran 163-165 GFLOP/s each (164 alone). In slow
+//   phases one vCPU ran the convolution ~45 % slower while an FMA loop on it
+//   lost only ~5 %: cache or port pressure from the host, not lost time slices.
 //   Re-run:
 //   flock /tmp/convlab-measure.lock build/release/convlab run --variant simd,parallel --threads 2
 //     --shape mb1ic64ih56oc64kh3ph1 --shape mb32ic32ih15oc64kh3
