@@ -148,6 +148,42 @@ class PoolVariant {
                                               const PlanOptions& options) const = 0;
 };
 
+// A ladder step is its plan: a name, a one-line summary, and every shape
+// supported. These two templates are the whole variant for such a step, so a
+// step's file holds only its plan and one registration line.
+template <class Plan>
+class LadderConvVariant final : public ConvVariant {
+ public:
+  constexpr LadderConvVariant(std::string_view name, std::string_view summary) : name_(name), summary_(summary) {}
+  std::string_view name() const override { return name_; }
+  std::string_view summary() const override { return summary_; }
+
+ protected:
+  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
+                                      const PlanOptions& o) const override {
+    return std::make_unique<Plan>(p, o, w, b);
+  }
+
+ private:
+  std::string_view name_, summary_;
+};
+
+template <class Plan>
+class LadderPoolVariant final : public PoolVariant {
+ public:
+  constexpr LadderPoolVariant(std::string_view name, std::string_view summary) : name_(name), summary_(summary) {}
+  std::string_view name() const override { return name_; }
+  std::string_view summary() const override { return summary_; }
+
+ protected:
+  std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
+    return std::make_unique<Plan>(p, o);
+  }
+
+ private:
+  std::string_view name_, summary_;
+};
+
 // Throws convlab::Error naming "threads" or "isa" when options are unusable.
 void validate(const PlanOptions& options);
 

@@ -76,24 +76,11 @@ class NaivePlan final : public ConvPlan {
   const float* b_;
 };
 
-class Naive final : public ConvVariant {
- public:
-  std::string_view name() const override { return "naive"; }
-  std::string_view summary() const override {
-    return "the seed's loops: per output channel, per input channel, slide the kernel";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<NaivePlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& naive() {
-  static const Naive v;
+  static const LadderConvVariant<NaivePlan> v{
+      "naive", "the seed's loops: per output channel, per input channel, slide the kernel"};
   return v;
 }
 

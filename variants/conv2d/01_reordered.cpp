@@ -112,24 +112,11 @@ class ReorderedPlan final : public ConvPlan {
   std::vector<int64_t, memory::Allocator<int64_t>> ow_begin_, ow_end_;  // per kernel column: valid output columns
 };
 
-class Reordered final : public ConvVariant {
- public:
-  std::string_view name() const override { return "reordered"; }
-  std::string_view summary() const override {
-    return "taps outside, output row innermost: unit stride, hoisted weight, auto-vectorized";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<ReorderedPlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& reordered() {
-  static const Reordered v;
+  static const LadderConvVariant<ReorderedPlan> v{
+      "reordered", "taps outside, output row innermost: unit stride, hoisted weight, auto-vectorized"};
   return v;
 }
 

@@ -265,24 +265,11 @@ class BlockedPlan final : public ConvPlan {
   std::vector<int64_t, memory::Allocator<int64_t>> tap_input_, tap_weight_;  // the current row's taps
 };
 
-class Blocked final : public ConvVariant {
- public:
-  std::string_view name() const override { return "blocked"; }
-  std::string_view summary() const override {
-    return "tiles over oc / rows / ic sized from L1 and L2; 8 taps per output load/store";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<BlockedPlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& blocked() {
-  static const Blocked v;
+  static const LadderConvVariant<BlockedPlan> v{
+      "blocked", "tiles over oc / rows / ic sized from L1 and L2; 8 taps per output load/store"};
   return v;
 }
 

@@ -427,24 +427,11 @@ class SimdPlan final : public ConvPlan {
   direct::DirectConvSetup setup_;
 };
 
-class Simd final : public ConvVariant {
- public:
-  std::string_view name() const override { return "simd"; }
-  std::string_view summary() const override {
-    return "xsimd micro-kernel: P pixels x 32 channels in registers over the whole reduction; AVX-512/AVX2/SSE";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<SimdPlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& simd() {
-  static const Simd v;
+  static const LadderConvVariant<SimdPlan> v{
+      "simd", "xsimd micro-kernel: P pixels x 32 channels in registers over the whole reduction; AVX-512/AVX2/SSE"};
   return v;
 }
 

@@ -147,24 +147,11 @@ class ParallelPlan final : public ConvPlan {
   int64_t pack_bands_ = 1;  // bands of input rows per image when packing
 };
 
-class Parallel final : public ConvVariant {
- public:
-  std::string_view name() const override { return "parallel"; }
-  std::string_view summary() const override {
-    return "03's kernel on N oneTBB threads: images x row tiles x oc blocks, bitwise identical for any N";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<ParallelPlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& parallel() {
-  static const Parallel v;
+  static const LadderConvVariant<ParallelPlan> v{
+      "parallel", "03's kernel on N oneTBB threads: images x row tiles x oc blocks, bitwise identical for any N"};
   return v;
 }
 

@@ -187,24 +187,11 @@ class Im2colGemmPlan final : public ConvPlan {
   direct::ConvJob job_;
 };
 
-class Im2colGemm final : public ConvVariant {
- public:
-  std::string_view name() const override { return "im2col_gemm"; }
-  std::string_view summary() const override {
-    return "im2col into a K x N workspace, then 03's register-blocked micro-kernel as a GEMM";
-  }
-
- protected:
-  std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
-                                      const PlanOptions& o) const override {
-    return std::make_unique<Im2colGemmPlan>(p, o, w, b);
-  }
-};
-
 }  // namespace
 
 const ConvVariant& im2col_gemm() {
-  static const Im2colGemm v;
+  static const LadderConvVariant<Im2colGemmPlan> v{
+      "im2col_gemm", "im2col into a K x N workspace, then 03's register-blocked micro-kernel as a GEMM"};
   return v;
 }
 

@@ -89,23 +89,11 @@ class NaivePlan final : public PoolPlan {
   }
 };
 
-class Naive final : public PoolVariant {
- public:
-  std::string_view name() const override { return "naive"; }
-  std::string_view summary() const override {
-    return "the seed's loops: per channel, per output pixel, reduce the window region";
-  }
-
- protected:
-  std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
-    return std::make_unique<NaivePlan>(p, o);
-  }
-};
-
 }  // namespace
 
 const PoolVariant& naive() {
-  static const Naive v;
+  static const LadderPoolVariant<NaivePlan> v{
+      "naive", "the seed's loops: per channel, per output pixel, reduce the window region"};
   return v;
 }
 

@@ -473,23 +473,11 @@ class SimdPlan final : public PoolPlan {
   simd_kernel::Args args_;
 };
 
-class Simd final : public PoolVariant {
- public:
-  std::string_view name() const override { return "simd"; }
-  std::string_view summary() const override {
-    return "xsimd along the output width (even/odd split for stride 2), scalar edges";
-  }
-
- protected:
-  std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
-    return std::make_unique<SimdPlan>(p, o);
-  }
-};
-
 }  // namespace
 
 const PoolVariant& simd() {
-  static const Simd v;
+  static const LadderPoolVariant<SimdPlan> v{
+      "simd", "xsimd along the output width (even/odd split for stride 2), scalar edges"};
   return v;
 }
 

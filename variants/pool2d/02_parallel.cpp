@@ -111,23 +111,11 @@ class ParallelPlan final : public PoolPlan {
   int64_t grain_ = 1;
 };
 
-class Parallel final : public PoolVariant {
- public:
-  std::string_view name() const override { return "parallel"; }
-  std::string_view summary() const override {
-    return "01's kernel on oneTBB threads over batch x channels x row tiles";
-  }
-
- protected:
-  std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
-    return std::make_unique<ParallelPlan>(p, o);
-  }
-};
-
 }  // namespace
 
 const PoolVariant& parallel() {
-  static const Parallel v;
+  static const LadderPoolVariant<ParallelPlan> v{
+      "parallel", "01's kernel on oneTBB threads over batch x channels x row tiles"};
   return v;
 }
 
