@@ -1,4 +1,4 @@
-// A plain-text table: columns sized to their widest cell, numbers right-aligned.
+// A plain-text table: columns sized to their widest cell, columns of numbers right-aligned.
 #pragma once
 
 #include <string>
