@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <thread>
 
 #include "conv2d/simd_kernel.hpp"
 #include "convlab/data.hpp"
@@ -131,6 +132,7 @@ class StrategyRun {
   }
 
   int64_t items() const { return static_cast<int64_t>(items_.size()); }
+  bool packs() const { return setup_.packs_input(); }
 
   // The kernel probe on this strategy's own threads (one slot per thread),
   // reported as threads x the slowest thread's GFLOP/s: a static split runs at
@@ -157,8 +159,10 @@ class StrategyRun {
     return copy_;
   }
 
-  // The whole convolution; with `item_seconds`, also each item's time (1 thread only).
-  void run(std::vector<double>* item_seconds = nullptr, double* pack_seconds = nullptr) {
+  // The whole convolution; with `item_seconds`, also each item's time. `serial`
+  // runs every loop on the calling thread, in order (to time the items of a
+  // multi-thread split at 1 thread).
+  void run(std::vector<double>* item_seconds = nullptr, double* pack_seconds = nullptr, bool serial = false) {
     const double t0 = now_seconds();
     const float* input = d_.input.data();
     if (setup_.packs_input()) {
@@ -174,7 +178,9 @@ class StrategyRun {
       };
       // nested packs in its own arena: a worker that had to move between two
       // arenas on every call cost padded layers ~15 % of their 2-thread speed.
-      if (strategy_ == "nested")
+      if (serial)
+        pack(0, p_.mb * pack_bands_);
+      else if (strategy_ == "nested")
         nested_arena_.execute([&] {
           tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * pack_bands_),
                             [&](const tbb::blocked_range<int64_t>& r) { pack(r.begin(), r.end()); },
@@ -201,14 +207,43 @@ class StrategyRun {
       });
       return;
     }
-    arena_.for_each(items(), 1, [&](int64_t b, int64_t e) {
+    auto body = [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const double s = item_seconds ? now_seconds() : 0;
         run_item(items_[static_cast<std::size_t>(i)], items_[static_cast<std::size_t>(i)].ocb0,
                  items_[static_cast<std::size_t>(i)].ocb1);
         if (item_seconds) (*item_seconds)[static_cast<std::size_t>(i)] = now_seconds() - s;
       }
-    });
+    };
+    if (serial) body(0, items());
+    else arena_.for_each(items(), 1, body);
+  }
+
+  // Each of the static partitioner's chunks of this run's items ([k n/P,
+  // (k+1) n/P) for P = the run's threads), timed alone on the calling thread,
+  // call after call as a worker runs its share: the 1-thread cost of the work
+  // each thread gets, with that share's own cache footprint (half of a
+  // cache-unfriendly split, like one row of every image per item, runs faster
+  // than half of the whole). One sample per chunk; run() must have packed.
+  std::vector<double> chunk_seconds() {
+    const float* input = setup_.packs_input() ? setup_.packed_image(0) : d_.input.data();
+    const ConvJob all = setup_.conv_job(input, out_.data());
+    const int64_t n = items(), p = arena_.threads();
+    std::vector<double> out;
+    for (int64_t k = 0; k < p; ++k) {
+      const int64_t b = k * n / p, e = (k + 1) * n / p;
+      auto chunk = [&] {
+        for (int64_t i = b; i < e; ++i) {
+          const Item& it = items_[static_cast<std::size_t>(i)];
+          ConvJob job = all;
+          job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
+          job.ocb0 = it.ocb0, job.ocb1 = it.ocb1;
+          simd::dispatch(isa_, ConvRows{}, job);
+        }
+      };
+      out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.0005)));
+    }
+    return out;
   }
 
   // Bytes an item reads (its input rows of its images, its channel blocks'
@@ -243,26 +278,108 @@ class StrategyRun {
 };
 
 // Fork/join cost of a parallel loop on `threads` threads: each thread gets one
-// item of `work` seconds of busy work; the overhead is the loop's time beyond
-// `work` (median of 200 loops in a fresh arena). Below some size the worker
-// does not take part at all — the caller has run every chunk before it
-// arrives — and the overhead is then `work` plus the dispatch cost; the model
-// reads that threshold from these sizes.
-double fork_join_seconds(int threads, double work) {
+// item of `work` seconds of busy work (median of 200 loops in a fresh arena,
+// warmed like the study's).
+// Every loop also records where its time went: when the last worker started
+// its chunk (arrival, from the loop's start) and how long the loop took to
+// return after the last chunk ended (tail). When a worker arrives after the
+// caller has run every chunk itself, it did not take part (oneTBB's static
+// partitioner lets the caller take a chunk no worker has claimed): such a
+// loop is serial, and `joined` is the share of loops in which every thread
+// ran a chunk.
+struct ForkJoin {
+  double overhead = 0, arrival = 0, tail = 0, serial_tail = 0, joined = 1;
+};
+ForkJoin fork_join_seconds(int threads, double work) {
   ThreadArena arena(threads);
   auto spin = [](double seconds) {
     const double end = now_seconds() + seconds;
     while (now_seconds() < end) {
     }
   };
-  std::vector<double> t;
+  struct Chunk {
+    double start = 0, end = 0;
+    std::thread::id thread;
+  };
+  std::vector<Chunk> chunks(static_cast<std::size_t>(threads));
+  std::vector<double> over, arrival, tail, serial_tail;
+  const std::thread::id caller = std::this_thread::get_id();
+  // The study times every sample right after a 5 ms kernel probe on the same
+  // arena, which brings the workers in; so does this, before its loops. (Cold,
+  // a fresh arena's worker missed every loop under ~10 us in some sessions and
+  // none in others.)
+  arena.for_each(threads, 1, [&](int64_t, int64_t) { spin(0.005); });
   for (int r = 0; r < 201; ++r) {
     const double t0 = now_seconds();
-    arena.for_each(threads, 1, [&](int64_t b, int64_t e) { spin(work * double(e - b)); });
-    if (r > 0) t.push_back(now_seconds() - t0 - work);
+    arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        Chunk& c = chunks[static_cast<std::size_t>(i)];
+        c.start = now_seconds(), c.thread = std::this_thread::get_id();
+        spin(work);
+        c.end = now_seconds();
+      }
+    });
+    const double t1 = now_seconds();
+    if (r == 0) continue;
+    over.push_back(t1 - t0 - work);
+    double last_start = 0, last_end = 0;
+    std::vector<std::thread::id> seen;
+    for (const Chunk& c : chunks) {
+      if (c.thread != caller) last_start = std::max(last_start, c.start - t0);
+      last_end = std::max(last_end, c.end - t0);
+      if (std::find(seen.begin(), seen.end(), c.thread) == seen.end()) seen.push_back(c.thread);
+    }
+    if (static_cast<int>(seen.size()) == threads) {
+      arrival.push_back(last_start);
+      tail.push_back(t1 - t0 - last_end);
+    } else {
+      serial_tail.push_back(t1 - t0 - last_end);
+    }
   }
-  return summarize(t).median;
+  ForkJoin f;
+  f.overhead = summarize(over).median;
+  f.joined = static_cast<double>(arrival.size()) / static_cast<double>(over.size());
+  if (!arrival.empty()) f.arrival = summarize(arrival).median, f.tail = summarize(tail).median;
+  if (!serial_tail.empty()) f.serial_tail = summarize(serial_tail).median;
+  return f;
 }
+
+// What two threads pay for writing one output tensor, beyond writing two
+// private ones: the probe's problem (CIFAR's second layer, one image) split
+// into two halves of output rows, both halves into one tensor vs each into
+// its own. At the split's boundaries the two cores write neighbouring bytes of
+// the same cache lines (and of the same 128-byte line pairs the L2 prefetches
+// together), which then change owner on every loop.
+class SharedOutputProbe {
+ public:
+  explicit SharedOutputProbe(Isa isa)
+      : p_(parse_conv2d("mb1ic32ih15oc64kh3")), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
+        setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa), arena_(2),
+        shared_({p_.output_elems()}), private0_({p_.output_elems()}), private1_({p_.output_elems()}) {}
+  // Seconds per loop writing one tensor (shared = true) or two.
+  double sample(bool shared) {
+    auto loop = [&] {
+      arena_.for_each(2, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          float* y = shared ? shared_.data() : (i == 0 ? private0_ : private1_).data();
+          ConvJob j = setup_.conv_job(d_.input.data(), y);
+          j.n0 = 0, j.n1 = 1, j.g = 0, j.ocb0 = 0, j.ocb1 = setup_.oc_blocks();
+          j.oh0 = i == 0 ? 0 : p_.oh() / 2, j.oh1 = i == 0 ? p_.oh() / 2 : p_.oh();
+          simd::dispatch(isa_, ConvRows{}, j);
+        }
+      });
+    };
+    return time_per_call(loop, calls_per_sample(loop, 0.002));
+  }
+
+ private:
+  Conv2dParams p_;
+  ConvData d_;
+  DirectConvSetup setup_;
+  Isa isa_;
+  ThreadArena arena_;
+  Tensor shared_, private0_, private1_;
+};
 
 int study(const std::vector<std::string>& shapes, const std::vector<std::string>& strategies,
           const std::vector<int>& threads, int reps, const std::string& json_path) {
@@ -271,11 +388,22 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     for (double work : {1e-6, 2e-6, 5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6}) {
       // Three fresh arenas, the median: whether the worker joins the loops at a
       // given size differs from one arena to the next.
-      std::vector<double> o;
-      for (int k = 0; k < 3 && t > 1; ++k) o.push_back(fork_join_seconds(t, work));
+      std::vector<double> o, a, tl, st, j;
+      for (int k = 0; k < 3 && t > 1; ++k) {
+        const ForkJoin f = fork_join_seconds(t, work);
+        o.push_back(f.overhead), a.push_back(f.arrival), tl.push_back(f.tail), st.push_back(f.serial_tail);
+        j.push_back(f.joined);
+      }
+      auto med = [&](const std::vector<double>& v) { return t > 1 ? summarize(v).median : 0.0; };
       out["fork_join_seconds"][std::to_string(t)].push_back(
-          {{"work_seconds", work}, {"overhead_seconds", t > 1 ? summarize(o).median : 0.0}, {"arenas", o}});
+          {{"work_seconds", work}, {"overhead_seconds", med(o)}, {"arenas", o}, {"arrival_seconds", med(a)},
+           {"tail_seconds", med(tl)}, {"serial_tail_seconds", med(st)}, {"joined", t > 1 ? summarize(j).median : 1.0}});
     }
+  // Interleaved with everything else in the repetitions below.
+  const bool two = std::find_if(threads.begin(), threads.end(), [](int t) { return t >= 2; }) != threads.end();
+  std::unique_ptr<SharedOutputProbe> sharing;
+  if (two) sharing = std::make_unique<SharedOutputProbe>(default_isa());
+  std::vector<double> shared_s, private_s;
   for (const auto& desc : shapes) {
     const Conv2dParams p = parse_conv2d(desc);
     const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
@@ -306,34 +434,50 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
     KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
     std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
-    for (int rep = 0; rep < reps; ++rep)
+    std::vector<std::vector<std::vector<double>>> chunks(runs.size());
+    for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
         probes[i].push_back(runs[i]->probe_cores(probe));
         samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
+        if (keys[i].second > 1 && keys[i].first != "nested") chunks[i].push_back(runs[i]->chunk_seconds());
       }
+      if (sharing) shared_s.push_back(sharing->sample(true)), private_s.push_back(sharing->sample(false));
+    }
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const Summary sm = summarize(samples[i]);
       nlohmann::json row = {{"strategy", keys[i].first}, {"threads", keys[i].second}, {"items", runs[i]->items()},
                             {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
                             {"samples", samples[i]}, {"probe_gflops", probes[i]},
                             {"item_bytes_total", runs[i]->total_item_bytes()}};
-      if (keys[i].second == 1 && keys[i].first != "nested") {  // each item's time inside 1-thread runs
+      if (!chunks[i].empty()) {  // each static chunk alone, median over the repetitions
+        for (std::size_t k = 0; k < chunks[i][0].size(); ++k) {
+          std::vector<double> v;
+          for (const auto& c : chunks[i]) v.push_back(c[k]);
+          row["chunk_seconds"].push_back(summarize(v).median);
+        }
+      }
+      // Each item's time inside a 1-thread run of this split (block's split
+      // depends on the thread count; the others' do not).
+      if (keys[i].first != "nested") {
         std::vector<std::vector<double>> per(static_cast<std::size_t>(runs[i]->items()));
         std::vector<double> packs;
         for (int pass = 0; pass < std::max(5, reps); ++pass) {
           std::vector<double> tt(per.size());
           double pack = 0;
-          runs[i]->run(&tt, &pack);
+          runs[i]->run(&tt, &pack, /*serial=*/true);
           packs.push_back(pack);
           for (std::size_t k = 0; k < per.size(); ++k) per[k].push_back(tt[k]);
         }
         for (auto& v : per) row["item_seconds"].push_back(summarize(v).median);
-        row["pack_seconds"] = summarize(packs).median;
+        row["pack_seconds"] = runs[i]->packs() ? summarize(packs).median : 0.0;
       }
       sj["runs"].push_back(row);
     }
     out["shapes"].push_back(sj);
   }
+  if (sharing && !shared_s.empty())
+    out["shared_output_seconds"] = {{"problem", "mb1ic32ih15oc64kh3"}, {"shared", summarize(shared_s).median},
+                                    {"private", summarize(private_s).median}, {"samples", shared_s.size()}};
   const std::string text = out.dump(1);
   if (json_path.empty()) fmt::print("{}\n", text);
   else std::ofstream(json_path) << text << "\n";
