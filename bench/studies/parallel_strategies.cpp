@@ -54,6 +54,9 @@ struct Item {
   int64_t n0, n1, g, oh0, oh1, ocb0, ocb1;
 };
 
+// The problem both probes run: one image of CIFAR's second layer.
+constexpr const char* kProbeShape = "mb1ic32ih15oc64kh3";
+
 // How much of each core the host gives right now, measured with the work the
 // study times: step 03's kernel on a small private problem per thread (one
 // image of CIFAR's second layer: input, weights and output ~145 KB, resident
@@ -64,7 +67,7 @@ struct Item {
 class KernelProbe {
  public:
   KernelProbe(Isa isa, int max_threads)
-      : p_(parse_conv2d("mb1ic32ih15oc64kh3")), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
+      : p_(parse_conv2d(kProbeShape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
         setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa) {
     for (int t = 0; t < max_threads; ++t) outs_.emplace_back(Shape{p_.output_elems()});
     for (calls_ = 1;; calls_ *= 2) {  // ~5 ms per probe and thread
@@ -192,12 +195,7 @@ class StrategyRun {
     }
     if (pack_seconds) *pack_seconds = now_seconds() - t0;
     const ConvJob all = setup_.conv_job(input, out_.data());
-    auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) {
-      ConvJob job = all;
-      job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
-      job.ocb0 = ocb0, job.ocb1 = ocb1;
-      simd::dispatch(isa_, ConvRows{}, job);
-    };
+    auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) { run_blocks(all, it, ocb0, ocb1); };
     if (strategy_ == "nested") {  // both levels inside an arena of exactly `threads` threads
       nested_arena_.execute([&] {
         tbb::parallel_for(int64_t{0}, items(), [&](int64_t i) {
@@ -235,10 +233,7 @@ class StrategyRun {
       auto chunk = [&] {
         for (int64_t i = b; i < e; ++i) {
           const Item& it = items_[static_cast<std::size_t>(i)];
-          ConvJob job = all;
-          job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
-          job.ocb0 = it.ocb0, job.ocb1 = it.ocb1;
-          simd::dispatch(isa_, ConvRows{}, job);
+          run_blocks(all, it, it.ocb0, it.ocb1);
         }
       };
       out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.0005)));
@@ -264,6 +259,14 @@ class StrategyRun {
   }
 
  private:
+  // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
+  void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
+    ConvJob job = all;
+    job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
+    job.ocb0 = ocb0, job.ocb1 = ocb1;
+    simd::dispatch(isa_, ConvRows{}, job);
+  }
+
   Conv2dParams p_;
   const ConvData& d_;
   std::string strategy_;
@@ -288,7 +291,7 @@ class StrategyRun {
 // loop is serial, and `joined` is the share of loops in which every thread
 // ran a chunk.
 struct ForkJoin {
-  double overhead = 0, arrival = 0, tail = 0, serial_tail = 0, joined = 1;
+  double overhead = 0, arrival = 0, tail = 0, joined = 1;
 };
 ForkJoin fork_join_seconds(int threads, double work) {
   ThreadArena arena(threads);
@@ -302,7 +305,7 @@ ForkJoin fork_join_seconds(int threads, double work) {
     std::thread::id thread;
   };
   std::vector<Chunk> chunks(static_cast<std::size_t>(threads));
-  std::vector<double> over, arrival, tail, serial_tail;
+  std::vector<double> over, arrival, tail;
   const std::thread::id caller = std::this_thread::get_id();
   // The study times every sample right after a 5 ms kernel probe on the same
   // arena, which brings the workers in; so does this, before its loops. (Cold,
@@ -332,15 +335,12 @@ ForkJoin fork_join_seconds(int threads, double work) {
     if (static_cast<int>(seen.size()) == threads) {
       arrival.push_back(last_start);
       tail.push_back(t1 - t0 - last_end);
-    } else {
-      serial_tail.push_back(t1 - t0 - last_end);
     }
   }
   ForkJoin f;
   f.overhead = summarize(over).median;
   f.joined = static_cast<double>(arrival.size()) / static_cast<double>(over.size());
   if (!arrival.empty()) f.arrival = summarize(arrival).median, f.tail = summarize(tail).median;
-  if (!serial_tail.empty()) f.serial_tail = summarize(serial_tail).median;
   return f;
 }
 
@@ -353,7 +353,7 @@ ForkJoin fork_join_seconds(int threads, double work) {
 class SharedOutputProbe {
  public:
   explicit SharedOutputProbe(Isa isa)
-      : p_(parse_conv2d("mb1ic32ih15oc64kh3")), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
+      : p_(parse_conv2d(kProbeShape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
         setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa), arena_(2),
         shared_({p_.output_elems()}), private0_({p_.output_elems()}), private1_({p_.output_elems()}) {}
   // Seconds per loop writing one tensor (shared = true) or two.
@@ -388,16 +388,16 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     for (double work : {1e-6, 2e-6, 5e-6, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 500e-6}) {
       // Three fresh arenas, the median: whether the worker joins the loops at a
       // given size differs from one arena to the next.
-      std::vector<double> o, a, tl, st, j;
+      std::vector<double> o, a, tl, j;
       for (int k = 0; k < 3 && t > 1; ++k) {
         const ForkJoin f = fork_join_seconds(t, work);
-        o.push_back(f.overhead), a.push_back(f.arrival), tl.push_back(f.tail), st.push_back(f.serial_tail);
+        o.push_back(f.overhead), a.push_back(f.arrival), tl.push_back(f.tail);
         j.push_back(f.joined);
       }
       auto med = [&](const std::vector<double>& v) { return t > 1 ? summarize(v).median : 0.0; };
       out["fork_join_seconds"][std::to_string(t)].push_back(
           {{"work_seconds", work}, {"overhead_seconds", med(o)}, {"arenas", o}, {"arrival_seconds", med(a)},
-           {"tail_seconds", med(tl)}, {"serial_tail_seconds", med(st)}, {"joined", t > 1 ? summarize(j).median : 1.0}});
+           {"tail_seconds", med(tl)}, {"joined", t > 1 ? summarize(j).median : 1.0}});
     }
   // Interleaved with everything else in the repetitions below.
   const bool two = std::find_if(threads.begin(), threads.end(), [](int t) { return t >= 2; }) != threads.end();
@@ -476,7 +476,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     out["shapes"].push_back(sj);
   }
   if (sharing && !shared_s.empty())
-    out["shared_output_seconds"] = {{"problem", "mb1ic32ih15oc64kh3"}, {"shared", summarize(shared_s).median},
+    out["shared_output_seconds"] = {{"problem", kProbeShape}, {"shared", summarize(shared_s).median},
                                     {"private", summarize(private_s).median}, {"samples", shared_s.size()}};
   const std::string text = out.dump(1);
   if (json_path.empty()) fmt::print("{}\n", text);
