@@ -15,10 +15,13 @@
 // rows), the same for every strategy.
 //
 // `study` measures, per shape: each strategy's time at every thread count
-// (strategies interleaved in every repetition), the time of every work item
-// inside a 1-thread run, the bytes each item reads and writes, and the
-// fork/join cost of an empty parallel loop — what scripts/study-q2-parallel's
-// decomposition model needs.
+// (strategies interleaved in every repetition, each sample after a kernel
+// probe of its cores), and beside it the model's inputs: every work item's
+// time in a serial run, each thread's static chunk timed alone, the bytes each
+// item moves, the output and packed-input lines a split makes change cores,
+// and the layer's own core probe; once per run, the fork/join cost and the
+// shared-output probes (parallel_probes.hpp). scripts/study-q2-parallel builds
+// its decomposition model from them.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -28,8 +31,8 @@
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
-#include <thread>
 
+#include "parallel_probes.hpp"
 #include "conv2d/simd_kernel.hpp"
 #include "convlab/data.hpp"
 #include "convlab/descriptor.hpp"
@@ -41,61 +44,9 @@
 namespace {
 
 using namespace convlab;
-using conv2d::direct::ConvJob;
-using conv2d::direct::ConvRows;
-using conv2d::direct::DirectConvSetup;
-using conv2d::direct::PackInput;
-using conv2d::direct::PackJob;
+using namespace convlab::parallel_study;
 
 const std::vector<std::string> kStrategies = {"oc", "rows", "batch", "block", "nested"};
-
-// One work item: a sub-range of the ConvJob, and the bytes it moves.
-struct Item {
-  int64_t n0, n1, g, oh0, oh1, ocb0, ocb1;
-};
-
-// The problem both probes run: one image of CIFAR's second layer.
-constexpr const char* kProbeShape = "mb1ic32ih15oc64kh3";
-
-// How much of each core the host gives right now, measured with the work the
-// study times: step 03's kernel on a small private problem per thread (one
-// image of CIFAR's second layer: input, weights and output ~145 KB, resident
-// in each core's L2). An FMA loop alone is not enough here: in this VM the
-// host at times slowed one vCPU's convolution by ~45 % while an FMA loop on
-// the same threads lost only ~5 % (cache/port pressure, not lost time slices),
-// and a static split then waits for that core.
-class KernelProbe {
- public:
-  KernelProbe(Isa isa, int max_threads)
-      : p_(parse_conv2d(kProbeShape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
-        setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa) {
-    for (int t = 0; t < max_threads; ++t) outs_.emplace_back(Shape{p_.output_elems()});
-    for (calls_ = 1;; calls_ *= 2) {  // ~5 ms per probe and thread
-      const double t0 = now_seconds();
-      run_slot(0);
-      if (now_seconds() - t0 > 0.005) break;
-    }
-  }
-  // GFLOP/s of thread slot `t` running the kernel `calls_` times on its own output.
-  double run_slot(int t) {
-    const ConvJob job = [&] {
-      ConvJob j = setup_.conv_job(d_.input.data(), outs_[static_cast<std::size_t>(t)].data());
-      j.n0 = 0, j.n1 = 1, j.g = 0, j.oh0 = 0, j.oh1 = p_.oh(), j.ocb0 = 0, j.ocb1 = setup_.oc_blocks();
-      return j;
-    }();
-    const double t0 = now_seconds();
-    for (int64_t c = 0; c < calls_; ++c) simd::dispatch(isa_, ConvRows{}, job);
-    return static_cast<double>(p_.flops() * calls_) / (now_seconds() - t0) * 1e-9;
-  }
-
- private:
-  Conv2dParams p_;
-  ConvData d_;
-  DirectConvSetup setup_;
-  Isa isa_;
-  std::vector<Tensor> outs_;
-  int64_t calls_ = 1;
-};
 
 class StrategyRun {
  public:
@@ -258,7 +209,54 @@ class StrategyRun {
     return s;
   }
 
+  // The output lines a thread shares with another when this split's items are
+  // cut statically over `threads` threads (the most of any thread).
+  int64_t shared_lines(int64_t threads) const {
+    const auto shares = static_shares(static_items(), threads);
+    return shares.size() < 2 ? 0 : shared_output_lines(p_, setup_.oc_blocks(), shares);
+  }
+  // The packed-input lines a thread reads that another thread's share of the
+  // packing loop wrote (the most of any thread), both loops cut statically over
+  // `threads` threads. Even a split of one item has them: its packing loop
+  // still runs on every thread.
+  int64_t remote_input_lines(int64_t threads) const {
+    if (!setup_.packs_input() || threads < 2) return 0;
+    const int64_t bands = std::clamp<int64_t>((8 * threads + p_.mb - 1) / p_.mb, 1, p_.ih);
+    const int64_t jobs = p_.mb * bands, q = std::min(threads, jobs);
+    auto packer = [&](int64_t n, int64_t row) {  // which thread packs input row `row` of image n
+      int64_t band = 0, k = 0;
+      while ((band + 1) * p_.ih / bands <= row) ++band;
+      while ((k + 1) * jobs / q <= n * bands + band) ++k;
+      return k;
+    };
+    const ConvJob job = setup_.conv_job(setup_.packed_image(0), nullptr);
+    const double lines_per_row = static_cast<double>(job.x_image / p_.ic / (p_.ih + 2 * p_.ph)) * 4 / 64;
+    const auto shares = static_shares(static_items(), threads);
+    int64_t most = 0;
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      std::vector<int64_t> rows;  // (image, input row) pairs thread k reads and another thread packed
+      for (const Item& it : shares[k])
+        for (int64_t n = it.n0; n < it.n1; ++n)
+          for (int64_t r = std::max<int64_t>(0, it.oh0 * p_.sh - p_.ph);
+               r < std::min(p_.ih, (it.oh1 - 1) * p_.sh + p_.ekh() - p_.ph); ++r)
+            if (packer(n, r) != static_cast<int64_t>(k)) rows.push_back(n * p_.ih + r);
+      std::sort(rows.begin(), rows.end());
+      rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+      most = std::max(most, static_cast<int64_t>(static_cast<double>(rows.size()) * p_.icg() * lines_per_row));
+    }
+    return most;
+  }
+
  private:
+  // The items as a static split would cut them (nested's inner loop cuts each
+  // image into channel blocks, work-stolen; counted as if static too).
+  std::vector<Item> static_items() const {
+    if (strategy_ != "nested") return items_;
+    std::vector<Item> items;
+    for (const Item& it : items_)
+      for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
+    return items;
+  }
   // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
   void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
     ConvJob job = all;
@@ -266,6 +264,7 @@ class StrategyRun {
     job.ocb0 = ocb0, job.ocb1 = ocb1;
     simd::dispatch(isa_, ConvRows{}, job);
   }
+
 
   Conv2dParams p_;
   const ConvData& d_;
@@ -278,107 +277,6 @@ class StrategyRun {
   std::vector<float> copy_;
   std::vector<Item> items_;
   int64_t pack_bands_ = 1;
-};
-
-// Fork/join cost of a parallel loop on `threads` threads: each thread gets one
-// item of `work` seconds of busy work (median of 200 loops in a fresh arena,
-// warmed like the study's).
-// Every loop also records where its time went: when the last worker started
-// its chunk (arrival, from the loop's start) and how long the loop took to
-// return after the last chunk ended (tail). When a worker arrives after the
-// caller has run every chunk itself, it did not take part (oneTBB's static
-// partitioner lets the caller take a chunk no worker has claimed): such a
-// loop is serial, and `joined` is the share of loops in which every thread
-// ran a chunk.
-struct ForkJoin {
-  double overhead = 0, arrival = 0, tail = 0, joined = 1;
-};
-ForkJoin fork_join_seconds(int threads, double work) {
-  ThreadArena arena(threads);
-  auto spin = [](double seconds) {
-    const double end = now_seconds() + seconds;
-    while (now_seconds() < end) {
-    }
-  };
-  struct Chunk {
-    double start = 0, end = 0;
-    std::thread::id thread;
-  };
-  std::vector<Chunk> chunks(static_cast<std::size_t>(threads));
-  std::vector<double> over, arrival, tail;
-  const std::thread::id caller = std::this_thread::get_id();
-  // The study times every sample right after a 5 ms kernel probe on the same
-  // arena, which brings the workers in; so does this, before its loops. (Cold,
-  // a fresh arena's worker missed every loop under ~10 us in some sessions and
-  // none in others.)
-  arena.for_each(threads, 1, [&](int64_t, int64_t) { spin(0.005); });
-  for (int r = 0; r < 201; ++r) {
-    const double t0 = now_seconds();
-    arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        Chunk& c = chunks[static_cast<std::size_t>(i)];
-        c.start = now_seconds(), c.thread = std::this_thread::get_id();
-        spin(work);
-        c.end = now_seconds();
-      }
-    });
-    const double t1 = now_seconds();
-    if (r == 0) continue;
-    over.push_back(t1 - t0 - work);
-    double last_start = 0, last_end = 0;
-    std::vector<std::thread::id> seen;
-    for (const Chunk& c : chunks) {
-      if (c.thread != caller) last_start = std::max(last_start, c.start - t0);
-      last_end = std::max(last_end, c.end - t0);
-      if (std::find(seen.begin(), seen.end(), c.thread) == seen.end()) seen.push_back(c.thread);
-    }
-    if (static_cast<int>(seen.size()) == threads) {
-      arrival.push_back(last_start);
-      tail.push_back(t1 - t0 - last_end);
-    }
-  }
-  ForkJoin f;
-  f.overhead = summarize(over).median;
-  f.joined = static_cast<double>(arrival.size()) / static_cast<double>(over.size());
-  if (!arrival.empty()) f.arrival = summarize(arrival).median, f.tail = summarize(tail).median;
-  return f;
-}
-
-// What two threads pay for writing one output tensor, beyond writing two
-// private ones: the probe's problem (CIFAR's second layer, one image) split
-// into two halves of output rows, both halves into one tensor vs each into
-// its own. At the split's boundaries the two cores write neighbouring bytes of
-// the same cache lines (and of the same 128-byte line pairs the L2 prefetches
-// together), which then change owner on every loop.
-class SharedOutputProbe {
- public:
-  explicit SharedOutputProbe(Isa isa)
-      : p_(parse_conv2d(kProbeShape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
-        setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa), arena_(2),
-        shared_({p_.output_elems()}), private0_({p_.output_elems()}), private1_({p_.output_elems()}) {}
-  // Seconds per loop writing one tensor (shared = true) or two.
-  double sample(bool shared) {
-    auto loop = [&] {
-      arena_.for_each(2, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          float* y = shared ? shared_.data() : (i == 0 ? private0_ : private1_).data();
-          ConvJob j = setup_.conv_job(d_.input.data(), y);
-          j.n0 = 0, j.n1 = 1, j.g = 0, j.ocb0 = 0, j.ocb1 = setup_.oc_blocks();
-          j.oh0 = i == 0 ? 0 : p_.oh() / 2, j.oh1 = i == 0 ? p_.oh() / 2 : p_.oh();
-          simd::dispatch(isa_, ConvRows{}, j);
-        }
-      });
-    };
-    return time_per_call(loop, calls_per_sample(loop, 0.002));
-  }
-
- private:
-  Conv2dParams p_;
-  ConvData d_;
-  DirectConvSetup setup_;
-  Isa isa_;
-  ThreadArena arena_;
-  Tensor shared_, private0_, private1_;
 };
 
 int study(const std::vector<std::string>& shapes, const std::vector<std::string>& strategies,
@@ -401,16 +299,18 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     }
   // Interleaved with everything else in the repetitions below.
   const bool two = std::find_if(threads.begin(), threads.end(), [](int t) { return t >= 2; }) != threads.end();
-  std::unique_ptr<SharedOutputProbe> sharing;
-  if (two) sharing = std::make_unique<SharedOutputProbe>(default_isa());
-  std::vector<double> shared_s, private_s;
+  std::vector<std::unique_ptr<SharedOutputProbe>> sharing;
+  if (two)
+    for (const auto& shape : kSharedOutputProbes)
+      sharing.push_back(std::make_unique<SharedOutputProbe>(default_isa(), shape));
   for (const auto& desc : shapes) {
     const Conv2dParams p = parse_conv2d(desc);
     const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
     Tensor ref({p.output_elems()});
     reference_conv2d(p, d.input.span(), d.weights.span(), d.bias.span(), ref.span());
     fmt::print(stderr, "{}: {} strategies x {} thread counts\n", desc, strategies.size(), threads.size());
-    nlohmann::json sj = {{"shape", format_descriptor(p)}, {"flops", p.flops()}, {"min_bytes", p.min_bytes()}};
+    nlohmann::json sj = {{"shape", format_descriptor(p)}, {"flops", p.flops()}, {"min_bytes", p.min_bytes()},
+                         {"macs_per_output", p.icg() * p.kh * p.kw}};
     // Every (strategy, thread count) is built once; the first run checks it.
     std::vector<float> first;
     std::vector<std::unique_ptr<StrategyRun>> runs;
@@ -433,15 +333,30 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     // its host); its GFLOP/s is kept beside the sample.
     const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
     KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
+    std::unique_ptr<LayerCoreProbe> layer_cores;
+    if (two) layer_cores = std::make_unique<LayerCoreProbe>(p, d, default_isa());
     std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
-    std::vector<std::vector<std::vector<double>>> chunks(runs.size());
+    // Per repetition, beside each sample: its split's items timed in a serial
+    // run (the 1-thread cost of every item) and, for a multi-thread split,
+    // each thread's static chunk timed alone; each right after a 1-thread probe
+    // of the calling core, so the model can keep only the quiet passes too.
+    std::vector<std::vector<std::vector<double>>> passes(runs.size()), chunks(runs.size());
+    std::vector<std::vector<double>> pass_probes(runs.size()), packs(runs.size()), chunk_probes(runs.size());
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
         probes[i].push_back(runs[i]->probe_cores(probe));
         samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
-        if (keys[i].second > 1 && keys[i].first != "nested") chunks[i].push_back(runs[i]->chunk_seconds());
+        if (keys[i].first == "nested") continue;  // its items are the batch strategy's
+        pass_probes[i].push_back(probe.run_slot(0));
+        std::vector<double> tt(static_cast<std::size_t>(runs[i]->items()));
+        double pack = 0;
+        runs[i]->run(&tt, &pack, /*serial=*/true);
+        passes[i].push_back(tt), packs[i].push_back(runs[i]->packs() ? pack : 0.0);
+        if (keys[i].second > 1)
+          chunk_probes[i].push_back(probe.run_slot(0)), chunks[i].push_back(runs[i]->chunk_seconds());
       }
-      if (sharing) shared_s.push_back(sharing->sample(true)), private_s.push_back(sharing->sample(false));
+      for (auto& probe_lines : sharing) probe_lines->sample();
+      if (layer_cores) layer_cores->sample(probe);
     }
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const Summary sm = summarize(samples[i]);
@@ -449,35 +364,21 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
                             {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
                             {"samples", samples[i]}, {"probe_gflops", probes[i]},
                             {"item_bytes_total", runs[i]->total_item_bytes()}};
-      if (!chunks[i].empty()) {  // each static chunk alone, median over the repetitions
-        for (std::size_t k = 0; k < chunks[i][0].size(); ++k) {
-          std::vector<double> v;
-          for (const auto& c : chunks[i]) v.push_back(c[k]);
-          row["chunk_seconds"].push_back(summarize(v).median);
-        }
-      }
-      // Each item's time inside a 1-thread run of this split (block's split
-      // depends on the thread count; the others' do not).
       if (keys[i].first != "nested") {
-        std::vector<std::vector<double>> per(static_cast<std::size_t>(runs[i]->items()));
-        std::vector<double> packs;
-        for (int pass = 0; pass < std::max(5, reps); ++pass) {
-          std::vector<double> tt(per.size());
-          double pack = 0;
-          runs[i]->run(&tt, &pack, /*serial=*/true);
-          packs.push_back(pack);
-          for (std::size_t k = 0; k < per.size(); ++k) per[k].push_back(tt[k]);
-        }
-        for (auto& v : per) row["item_seconds"].push_back(summarize(v).median);
-        row["pack_seconds"] = runs[i]->packs() ? summarize(packs).median : 0.0;
+        row["item_passes"] = passes[i], row["item_pass_probe_gflops"] = pass_probes[i];
+        row["pack_passes"] = packs[i];
+      }
+      if (!chunks[i].empty()) row["chunk_passes"] = chunks[i], row["chunk_probe_gflops"] = chunk_probes[i];
+      for (int64_t t : {2, 4, 8, 16, 64}) {
+        row["shared_output_lines"][std::to_string(t)] = runs[i]->shared_lines(t);
+        row["remote_input_lines"][std::to_string(t)] = runs[i]->remote_input_lines(t);
       }
       sj["runs"].push_back(row);
     }
+    if (layer_cores) sj["layer_core_probe"] = layer_cores->summary();
     out["shapes"].push_back(sj);
   }
-  if (sharing && !shared_s.empty())
-    out["shared_output_seconds"] = {{"problem", kProbeShape}, {"shared", summarize(shared_s).median},
-                                    {"private", summarize(private_s).median}, {"samples", shared_s.size()}};
+  for (const auto& probe_lines : sharing) out["shared_output_probes"].push_back(probe_lines->summary());
   const std::string text = out.dump(1);
   if (json_path.empty()) fmt::print("{}\n", text);
   else std::ofstream(json_path) << text << "\n";
