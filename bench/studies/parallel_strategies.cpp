@@ -187,7 +187,7 @@ class StrategyRun {
           run_blocks(all, it, it.ocb0, it.ocb1);
         }
       };
-      out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.0005)));
+      out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.002)));
     }
     return out;
   }
@@ -335,7 +335,9 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
     std::unique_ptr<LayerCoreProbe> layer_cores;
     if (two) layer_cores = std::make_unique<LayerCoreProbe>(p, d, default_isa());
-    std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
+    // Each sample is bracketed by two probes: the host's slow phases come and go
+    // within a sample's ~20 ms, and one probe before it missed some of them.
+    std::vector<std::vector<double>> samples(runs.size()), probes(runs.size()), probes_after(runs.size());
     // Per repetition, beside each sample: its split's items timed in a serial
     // run (the 1-thread cost of every item) and, for a multi-thread split,
     // each thread's static chunk timed alone; each right after a 1-thread probe
@@ -346,6 +348,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
       for (std::size_t i = 0; i < runs.size(); ++i) {
         probes[i].push_back(runs[i]->probe_cores(probe));
         samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
+        probes_after[i].push_back(runs[i]->probe_cores(probe));
         if (keys[i].first == "nested") continue;  // its items are the batch strategy's
         pass_probes[i].push_back(probe.run_slot(0));
         std::vector<double> tt(static_cast<std::size_t>(runs[i]->items()));
@@ -363,6 +366,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
       nlohmann::json row = {{"strategy", keys[i].first}, {"threads", keys[i].second}, {"items", runs[i]->items()},
                             {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
                             {"samples", samples[i]}, {"probe_gflops", probes[i]},
+                            {"probe_gflops_after", probes_after[i]},
                             {"item_bytes_total", runs[i]->total_item_bytes()}};
       if (keys[i].first != "nested") {
         row["item_passes"] = passes[i], row["item_pass_probe_gflops"] = pass_probes[i];
