@@ -114,6 +114,16 @@ class KernelProbe {
     for (int64_t c = 0; c < calls_; ++c) simd::dispatch(isa_, ConvRows{}, job);
     return static_cast<double>(p_.flops() * calls_) / (now_seconds() - t0) * 1e-9;
   }
+  // Every thread of `arena` on its own slot, reported as threads x the slowest
+  // thread's GFLOP/s: a static split runs at the pace of its slowest core.
+  double on(const ThreadArena& arena) {
+    const int threads = arena.threads();
+    std::vector<double> rate(static_cast<std::size_t>(threads));
+    arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) rate[static_cast<std::size_t>(i)] = run_slot(static_cast<int>(i));
+    });
+    return threads * *std::min_element(rate.begin(), rate.end());
+  }
 
  private:
   Conv2dParams p_;
@@ -315,23 +325,19 @@ class LayerCoreProbe {
     calls_ = std::max<int64_t>(8, calls_per_sample([&] { layer(0); }, 0.002));
   }
   void sample(KernelProbe& probe) {
-    double rate[2] = {0, 0};
-    arena_.for_each(2, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) rate[i] = probe.run_slot(static_cast<int>(i));
-    });
-    probe_.push_back(2 * std::min(rate[0], rate[1]));
+    probe_.push_back(probe.on(arena_));
     std::vector<double> slower, extra;  // per call: both / alone, remote - local (robust to a call the host hit)
     for (int64_t c = 0; c < calls_; ++c) {
-      const double alone = timed([&] { layer(0); });
+      const double alone = time_per_call([&] { layer(0); }, 1);
       double took[2] = {0, 0};
       arena_.for_each(2, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) took[i] = timed([&] { layer(static_cast<int>(i)); });
+        for (int64_t i = b; i < e; ++i) took[i] = time_per_call([&] { layer(static_cast<int>(i)); }, 1);
       });
       slower.push_back(std::max(took[0], took[1]) / alone);
       if (input_lines_ > 0 && pack_on_worker()) {
-        const double remote = timed([&] { layer(0); });
+        const double remote = time_per_call([&] { layer(0); }, 1);
         pack(0);
-        extra.push_back(remote - timed([&] { layer(0); }));
+        extra.push_back(remote - time_per_call([&] { layer(0); }, 1));
       }
     }
     slowdown_.push_back(summarize(slower).median);
@@ -344,12 +350,6 @@ class LayerCoreProbe {
   }
 
  private:
-  template <class F>
-  static double timed(F&& f) {
-    const double t0 = now_seconds();
-    f();
-    return now_seconds() - t0;
-  }
   void pack(int i) {
     simd::dispatch(isa_, PackInput{}, setups_[static_cast<std::size_t>(i)]->pack_job(d_.input.data(), 0, p_.mb, 0));
   }

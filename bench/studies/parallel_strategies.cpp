@@ -82,7 +82,7 @@ class StrategyRun {
             for (int64_t b = 0; b < groups; ++b)
               add(n, n + 1, g, t * rows, std::min(OH, (t + 1) * rows), b * per, std::min(blocks, (b + 1) * per));
     }
-    pack_bands_ = std::clamp<int64_t>((8 * threads + p.mb - 1) / p.mb, 1, p.ih);
+    pack_bands_ = pack_bands(p, threads);
   }
 
   int64_t items() const { return static_cast<int64_t>(items_.size()); }
@@ -94,18 +94,13 @@ class StrategyRun {
   // of threads would compete with oneTBB's worker, which spins for a while
   // after every parallel loop.
   double probe_cores(KernelProbe& probe) {
+    if (strategy_ != "nested") return probe.on(arena_);
     const int threads = arena_.threads();
     std::vector<double> rate(static_cast<std::size_t>(threads));
-    if (strategy_ == "nested") {
-      nested_arena_.execute([&] {
-        tbb::parallel_for(0, threads, [&](int i) { rate[static_cast<std::size_t>(i)] = probe.run_slot(i); },
-                          tbb::static_partitioner());
-      });
-    } else {
-      arena_.for_each(threads, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) rate[static_cast<std::size_t>(i)] = probe.run_slot(static_cast<int>(i));
-      });
-    }
+    nested_arena_.execute([&] {
+      tbb::parallel_for(0, threads, [&](int i) { rate[static_cast<std::size_t>(i)] = probe.run_slot(i); },
+                        tbb::static_partitioner());
+    });
     return threads * *std::min_element(rate.begin(), rate.end());
   }
   const std::vector<float>& output_copy() {
@@ -221,7 +216,7 @@ class StrategyRun {
   // still runs on every thread.
   int64_t remote_input_lines(int64_t threads) const {
     if (!setup_.packs_input() || threads < 2) return 0;
-    const int64_t bands = std::clamp<int64_t>((8 * threads + p_.mb - 1) / p_.mb, 1, p_.ih);
+    const int64_t bands = pack_bands(p_, threads);
     const int64_t jobs = p_.mb * bands, q = std::min(threads, jobs);
     auto packer = [&](int64_t n, int64_t row) {  // which thread packs input row `row` of image n
       int64_t band = 0, k = 0;
@@ -248,6 +243,10 @@ class StrategyRun {
   }
 
  private:
+  // The packing loop's jobs per image: (image, band of input rows), >= 8 per thread.
+  static int64_t pack_bands(const Conv2dParams& p, int64_t threads) {
+    return std::clamp<int64_t>((8 * threads + p.mb - 1) / p.mb, 1, p.ih);
+  }
   // The items as a static split would cut them (nested's inner loop cuts each
   // image into channel blocks, work-stolen; counted as if static too).
   std::vector<Item> static_items() const {
@@ -264,7 +263,6 @@ class StrategyRun {
     job.ocb0 = ocb0, job.ocb1 = ocb1;
     simd::dispatch(isa_, ConvRows{}, job);
   }
-
 
   Conv2dParams p_;
   const ConvData& d_;
