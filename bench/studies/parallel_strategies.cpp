@@ -19,7 +19,8 @@
 // probe of its cores), and beside it the model's inputs: every work item's
 // time in a serial run, each thread's static chunk timed alone, the bytes each
 // item moves, the output and packed-input lines a split makes change cores,
-// and the layer's own core probe; once per run, the fork/join cost and the
+// and the layer's own core probe, and where the time of the sampled loop goes
+// (each chunk's start and end inside it); once per run, the fork/join cost and the
 // shared-output probes (parallel_probes.hpp). scripts/study-q2-parallel builds
 // its decomposition model from them.
 #include <CLI/CLI.hpp>
@@ -140,6 +141,7 @@ class StrategyRun {
       input = setup_.packed_image(0);
     }
     if (pack_seconds) *pack_seconds = now_seconds() - t0;
+    if (trace_) trace_conv_start_ = now_seconds();
     const ConvJob all = setup_.conv_job(input, out_.data());
     auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) { run_blocks(all, it, ocb0, ocb1); };
     if (strategy_ == "nested") {  // both levels inside an arena of exactly `threads` threads
@@ -152,15 +154,53 @@ class StrategyRun {
       return;
     }
     auto body = [&](int64_t b, int64_t e) {
+      const int64_t k = trace_ ? chunk_of(b) : 0;
+      if (trace_) trace_start_[static_cast<std::size_t>(k)] = now_seconds();
       for (int64_t i = b; i < e; ++i) {
         const double s = item_seconds ? now_seconds() : 0;
         run_item(items_[static_cast<std::size_t>(i)], items_[static_cast<std::size_t>(i)].ocb0,
                  items_[static_cast<std::size_t>(i)].ocb1);
         if (item_seconds) (*item_seconds)[static_cast<std::size_t>(i)] = now_seconds() - s;
       }
+      if (trace_) trace_end_[static_cast<std::size_t>(k)] = now_seconds();
     };
     if (serial) body(0, items());
     else arena_.for_each(items(), 1, body);
+  }
+
+  // Where the time of this very loop goes, for a split of >= 2 items over >= 2
+  // threads: `calls` loops back to back, as a sample runs them, each with a
+  // timestamp at the start and the end of every thread's chunk (static
+  // partitioner: one body call per thread). Per loop: how long the packing loop
+  // took (pack), when the last worker's chunk started after the convolution's
+  // loop did (arrival), how long each chunk ran inside the loop, and how long
+  // the loop took to return after the last chunk ended (tail); medians over
+  // the loops. Not a model input: it shows the model's parts against the
+  // run they predict.
+  nlohmann::json trace_loop(int64_t calls) {
+    const std::size_t q = static_cast<std::size_t>(std::min<int64_t>(arena_.threads(), items()));
+    std::vector<double> pack, arrival, tail, loop;
+    std::vector<std::vector<double>> chunk(q);
+    trace_start_.assign(q, 0.0), trace_end_.assign(q, 0.0);
+    trace_ = true;
+    for (int64_t c = 0; c < calls; ++c) {
+      const double t0 = now_seconds();
+      run();
+      const double t1 = now_seconds();
+      double last_start = 0, last_end = 0;
+      for (std::size_t k = 0; k < q; ++k) {
+        if (k > 0) last_start = std::max(last_start, trace_start_[k] - trace_conv_start_);
+        last_end = std::max(last_end, trace_end_[k]);
+        chunk[k].push_back(trace_end_[k] - trace_start_[k]);
+      }
+      pack.push_back(trace_conv_start_ - t0), arrival.push_back(last_start);
+      tail.push_back(t1 - last_end), loop.push_back(t1 - t0);
+    }
+    trace_ = false;
+    auto med = [](const std::vector<double>& v) { return summarize(v).median; };
+    nlohmann::json chunks = nlohmann::json::array();
+    for (const auto& c : chunk) chunks.push_back(med(c));
+    return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"tail", med(tail)}, {"loop", med(loop)}};
   }
 
   // Each of the static partitioner's chunks of this run's items ([k n/P,
@@ -256,6 +296,13 @@ class StrategyRun {
       for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
     return items;
   }
+  // Which static chunk item i falls in ([k n/q, (k+1) n/q), q = min(threads, n)).
+  int64_t chunk_of(int64_t i) const {
+    const int64_t n = items(), q = std::min<int64_t>(arena_.threads(), n);
+    int64_t k = 0;
+    while ((k + 1) * n / q <= i) ++k;
+    return k;
+  }
   // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
   void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
     ConvJob job = all;
@@ -275,6 +322,9 @@ class StrategyRun {
   std::vector<float> copy_;
   std::vector<Item> items_;
   int64_t pack_bands_ = 1;
+  bool trace_ = false;  // trace_loop(): timestamps per chunk
+  std::vector<double> trace_start_, trace_end_;
+  double trace_conv_start_ = 0;
 };
 
 int study(const std::vector<std::string>& shapes, const std::vector<std::string>& strategies,
@@ -342,6 +392,8 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     // of the calling core, so the model can keep only the quiet passes too.
     std::vector<std::vector<std::vector<double>>> passes(runs.size()), chunks(runs.size());
     std::vector<std::vector<double>> pass_probes(runs.size()), packs(runs.size()), chunk_probes(runs.size());
+    std::vector<std::vector<double>> trace_probes(runs.size());
+    std::vector<nlohmann::json> traces(runs.size(), nlohmann::json::array());
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
         probes[i].push_back(runs[i]->probe_cores(probe));
@@ -353,8 +405,13 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         double pack = 0;
         runs[i]->run(&tt, &pack, /*serial=*/true);
         passes[i].push_back(tt), packs[i].push_back(runs[i]->packs() ? pack : 0.0);
-        if (keys[i].second > 1)
+        if (keys[i].second > 1) {
           chunk_probes[i].push_back(probe.run_slot(0)), chunks[i].push_back(runs[i]->chunk_seconds());
+          if (runs[i]->items() > 1) {
+            trace_probes[i].push_back(runs[i]->probe_cores(probe));
+            traces[i].push_back(runs[i]->trace_loop(std::max<int64_t>(4, calls / 4)));
+          }
+        }
       }
       for (auto& probe_lines : sharing) probe_lines->sample();
       if (layer_cores) layer_cores->sample(probe);
@@ -371,6 +428,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         row["pack_passes"] = packs[i];
       }
       if (!chunks[i].empty()) row["chunk_passes"] = chunks[i], row["chunk_probe_gflops"] = chunk_probes[i];
+      if (!traces[i].empty()) row["in_loop"] = traces[i], row["in_loop_probe_gflops"] = trace_probes[i];
       for (int64_t t : {2, 4, 8, 16, 64}) {
         row["shared_output_lines"][std::to_string(t)] = runs[i]->shared_lines(t);
         row["remote_input_lines"][std::to_string(t)] = runs[i]->remote_input_lines(t);
