@@ -83,6 +83,14 @@ inline std::vector<std::vector<Item>> static_shares(const std::vector<Item>& ite
     shares[static_cast<std::size_t>(k)].assign(items.begin() + k * n / q, items.begin() + (k + 1) * n / q);
   return shares;
 }
+// Which thread of that cut runs item i: the k with k n / q <= i < (k + 1) n / q,
+// q = min(threads, n).
+inline int64_t static_share_of(int64_t i, int64_t n, int64_t threads) {
+  const int64_t q = std::min(threads, n);
+  int64_t k = 0;
+  while ((k + 1) * n / q <= i) ++k;
+  return k;
+}
 
 // How much of each core the host gives right now, measured with the work the
 // study times: step 03's kernel on a small private problem per thread (one

@@ -154,7 +154,7 @@ class StrategyRun {
       return;
     }
     auto body = [&](int64_t b, int64_t e) {
-      const int64_t k = trace_ ? chunk_of(b) : 0;
+      const int64_t k = trace_ ? static_share_of(b, items(), arena_.threads()) : 0;
       if (trace_) trace_start_[static_cast<std::size_t>(k)] = now_seconds();
       for (int64_t i = b; i < e; ++i) {
         const double s = item_seconds ? now_seconds() : 0;
@@ -257,12 +257,11 @@ class StrategyRun {
   int64_t remote_input_lines(int64_t threads) const {
     if (!setup_.packs_input() || threads < 2) return 0;
     const int64_t bands = pack_bands(p_, threads);
-    const int64_t jobs = p_.mb * bands, q = std::min(threads, jobs);
+    const int64_t jobs = p_.mb * bands;
     auto packer = [&](int64_t n, int64_t row) {  // which thread packs input row `row` of image n
-      int64_t band = 0, k = 0;
+      int64_t band = 0;
       while ((band + 1) * p_.ih / bands <= row) ++band;
-      while ((k + 1) * jobs / q <= n * bands + band) ++k;
-      return k;
+      return static_share_of(n * bands + band, jobs, threads);
     };
     const ConvJob job = setup_.conv_job(setup_.packed_image(0), nullptr);
     const double lines_per_row = static_cast<double>(job.x_image / p_.ic / (p_.ih + 2 * p_.ph)) * 4 / 64;
@@ -295,13 +294,6 @@ class StrategyRun {
     for (const Item& it : items_)
       for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
     return items;
-  }
-  // Which static chunk item i falls in ([k n/q, (k+1) n/q), q = min(threads, n)).
-  int64_t chunk_of(int64_t i) const {
-    const int64_t n = items(), q = std::min<int64_t>(arena_.threads(), n);
-    int64_t k = 0;
-    while ((k + 1) * n / q <= i) ++k;
-    return k;
   }
   // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
   void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
