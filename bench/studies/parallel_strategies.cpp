@@ -19,19 +19,22 @@
 // probe of its cores), and beside it the model's inputs: every work item's
 // time in a serial run, each thread's static chunk timed alone, the bytes each
 // item moves, the output and packed-input lines a split makes change cores,
-// and the layer's own core probe, and where the time of the sampled loop goes
-// (each chunk's start and end inside it); once per run, the fork/join cost and the
-// shared-output probes (parallel_probes.hpp). scripts/study-q2-parallel builds
+// and the layer's own core probe; and, to compare with the model's parts,
+// where the time of the sampled loop goes (each chunk's start and end inside
+// it) and the chunks run together without the loop; once per run, the
+// fork/join cost and the shared-output probes (parallel_probes.hpp). scripts/study-q2-parallel builds
 // its decomposition model from them.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
+#include <thread>
 
 #include "parallel_probes.hpp"
 #include "conv2d/simd_kernel.hpp"
@@ -175,8 +178,8 @@ class StrategyRun {
   // took (pack), when the last worker's chunk started after the convolution's
   // loop did (arrival), how long each chunk ran inside the loop, and how long
   // the loop took to return after the last chunk ended (tail); medians over
-  // the loops. Not a model input: it shows the model's parts against the
-  // run they predict.
+  // the loops, and the loops' mean. Not a model input: it shows the
+  // model's parts against the run they predict.
   nlohmann::json trace_loop(int64_t calls) {
     const std::size_t q = static_cast<std::size_t>(std::min<int64_t>(arena_.threads(), items()));
     std::vector<double> pack, arrival, tail, loop;
@@ -200,7 +203,10 @@ class StrategyRun {
     auto med = [](const std::vector<double>& v) { return summarize(v).median; };
     nlohmann::json chunks = nlohmann::json::array();
     for (const auto& c : chunk) chunks.push_back(med(c));
-    return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"tail", med(tail)}, {"loop", med(loop)}};
+    double loop_sum = 0;
+    for (double l : loop) loop_sum += l;
+    return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"tail", med(tail)}, {"loop", med(loop)},
+            {"loop_mean", loop_sum / static_cast<double>(calls)}};
   }
 
   // Each of the static partitioner's chunks of this run's items ([k n/P,
@@ -225,6 +231,54 @@ class StrategyRun {
       out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.002)));
     }
     return out;
+  }
+
+  // The same static chunks run at the same moment, each thread its own, on
+  // the run's real tensors: what a chunk costs while the other cores run
+  // theirs (caches, memory path, the output lines they share), with no fork,
+  // join or packing loop in it. Each thread times its own calls over a common
+  // window after a barrier, so every core stays busy for all of it; per
+  // thread, the mean time per call. Not a model input: as the model's second
+  // busy core (its ratio to chunk_seconds()) it did worse than the layer's
+  // own core probe (31-33 of 35 points within 10 % in five sessions, against
+  // 32-35): on the seed layers it runs 3.4-3.6 us against ~2.8 us inside the
+  // loop, the two threads' stores colliding on every call, and on the large
+  // ones it scatters by +-3 %. It is shown beside the in-loop trace. Empty
+  // when a worker did not arrive within 1 ms three times over. (Copies of the
+  // tensors are no proxy: a CIFAR conv1 `rows` chunk sits at the L2's
+  // capacity edge, and on a copy it took 430-700 us against 245 us.)
+  std::vector<double> chunks_together(double window) {
+    const int64_t n = items(), p = std::min<int64_t>(arena_.threads(), n);
+    const float* input = setup_.packs_input() ? setup_.packed_image(0) : d_.input.data();
+    const ConvJob all = setup_.conv_job(input, out_.data());
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      std::vector<double> per_call(static_cast<std::size_t>(p), 0.0);
+      std::vector<std::thread::id> who(static_cast<std::size_t>(p));
+      std::atomic<int64_t> arrived{0};
+      std::atomic<bool> missed{false};
+      arena_.for_each(p, 1, [&](int64_t b, int64_t e) {
+        for (int64_t k = b; k < e; ++k) {
+          who[static_cast<std::size_t>(k)] = std::this_thread::get_id();
+          arrived.fetch_add(1, std::memory_order_acq_rel);
+          const double give_up = now_seconds() + 0.001;
+          while (arrived.load(std::memory_order_acquire) < p && !missed.load(std::memory_order_relaxed))
+            if (now_seconds() > give_up) missed = true;
+          const int64_t i0 = k * n / p, i1 = (k + 1) * n / p;
+          int64_t calls = 0;
+          const double t0 = now_seconds();
+          double t = t0;
+          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds())
+            for (int64_t i = i0; i < i1; ++i) {
+              const Item& it = items_[static_cast<std::size_t>(i)];
+              run_blocks(all, it, it.ocb0, it.ocb1);
+            }
+          per_call[static_cast<std::size_t>(k)] = (t - t0) / static_cast<double>(calls);
+        }
+      });
+      std::sort(who.begin(), who.end());
+      if (!missed && std::unique(who.begin(), who.end()) == who.end()) return per_call;
+    }
+    return {};
   }
 
   // Bytes an item reads (its input rows of its images, its channel blocks'
@@ -384,7 +438,8 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     // of the calling core, so the model can keep only the quiet passes too.
     std::vector<std::vector<std::vector<double>>> passes(runs.size()), chunks(runs.size());
     std::vector<std::vector<double>> pass_probes(runs.size()), packs(runs.size()), chunk_probes(runs.size());
-    std::vector<std::vector<double>> trace_probes(runs.size());
+    std::vector<std::vector<double>> trace_probes(runs.size()), together_probes(runs.size());
+    std::vector<nlohmann::json> together(runs.size(), nlohmann::json::array());
     std::vector<nlohmann::json> traces(runs.size(), nlohmann::json::array());
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -400,6 +455,8 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         if (keys[i].second > 1) {
           chunk_probes[i].push_back(probe.run_slot(0)), chunks[i].push_back(runs[i]->chunk_seconds());
           if (runs[i]->items() > 1) {
+            together_probes[i].push_back(runs[i]->probe_cores(probe));
+            together[i].push_back(runs[i]->chunks_together(0.004));
             trace_probes[i].push_back(runs[i]->probe_cores(probe));
             traces[i].push_back(runs[i]->trace_loop(std::max<int64_t>(4, calls / 4)));
           }
@@ -420,6 +477,8 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         row["pack_passes"] = packs[i];
       }
       if (!chunks[i].empty()) row["chunk_passes"] = chunks[i], row["chunk_probe_gflops"] = chunk_probes[i];
+      if (!together_probes[i].empty())
+        row["together_passes"] = together[i], row["together_probe_gflops"] = together_probes[i];
       if (!traces[i].empty()) row["in_loop"] = traces[i], row["in_loop_probe_gflops"] = trace_probes[i];
       for (int64_t t : {2, 4, 8, 16, 64}) {
         row["shared_output_lines"][std::to_string(t)] = runs[i]->shared_lines(t);
