@@ -22,8 +22,8 @@
 // and the layer's own core probe; and, to compare with the model's parts,
 // where the time of the sampled loop goes (each chunk's start and end inside
 // it) and the chunks run together without the loop; once per run, the
-// fork/join cost and the shared-output probes (parallel_probes.hpp). scripts/study-q2-parallel builds
-// its decomposition model from them.
+// fork/join cost and the shared-output probes (parallel_probes.hpp).
+// scripts/study-q2-parallel builds its decomposition model from them.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -32,6 +32,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 #include <thread>
@@ -203,10 +204,9 @@ class StrategyRun {
     auto med = [](const std::vector<double>& v) { return summarize(v).median; };
     nlohmann::json chunks = nlohmann::json::array();
     for (const auto& c : chunk) chunks.push_back(med(c));
-    double loop_sum = 0;
-    for (double l : loop) loop_sum += l;
+    const double loop_mean = std::accumulate(loop.begin(), loop.end(), 0.0) / static_cast<double>(calls);
     return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"tail", med(tail)}, {"loop", med(loop)},
-            {"loop_mean", loop_sum / static_cast<double>(calls)}};
+            {"loop_mean", loop_mean}};
   }
 
   // Each of the static partitioner's chunks of this run's items ([k n/P,
@@ -222,12 +222,7 @@ class StrategyRun {
     std::vector<double> out;
     for (int64_t k = 0; k < p; ++k) {
       const int64_t b = k * n / p, e = (k + 1) * n / p;
-      auto chunk = [&] {
-        for (int64_t i = b; i < e; ++i) {
-          const Item& it = items_[static_cast<std::size_t>(i)];
-          run_blocks(all, it, it.ocb0, it.ocb1);
-        }
-      };
+      auto chunk = [&] { run_items(all, b, e); };
       out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.002)));
     }
     return out;
@@ -267,11 +262,7 @@ class StrategyRun {
           int64_t calls = 0;
           const double t0 = now_seconds();
           double t = t0;
-          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds())
-            for (int64_t i = i0; i < i1; ++i) {
-              const Item& it = items_[static_cast<std::size_t>(i)];
-              run_blocks(all, it, it.ocb0, it.ocb1);
-            }
+          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds()) run_items(all, i0, i1);
           per_call[static_cast<std::size_t>(k)] = (t - t0) / static_cast<double>(calls);
         }
       });
@@ -348,6 +339,13 @@ class StrategyRun {
     for (const Item& it : items_)
       for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
     return items;
+  }
+  // Items [b, e) of the job `all`, whole, one after another: a thread's static chunk.
+  void run_items(const ConvJob& all, int64_t b, int64_t e) const {
+    for (int64_t i = b; i < e; ++i) {
+      const Item& it = items_[static_cast<std::size_t>(i)];
+      run_blocks(all, it, it.ocb0, it.ocb1);
+    }
   }
   // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
   void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
