@@ -4,11 +4,13 @@
 // measurement only has to be a finite positive number.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
@@ -35,6 +37,59 @@ TEST(Machine, DescribesTopologyAndBuild) {
   EXPECT_FALSE(m.cpu_model.empty());
   EXPECT_FALSE(m.compiler.empty());
   EXPECT_FALSE(m.date.empty());
+}
+
+TEST(Machine, IdentityRecordsVendorFlagsAndPlacement) {
+  const MachineInfo m = describe_machine();
+  EXPECT_FALSE(m.identity.vendor.empty());
+  EXPECT_GT(m.identity.family, 0);
+  // Every CPU convlab runs on has SSE4.2, and the detected ISA's flags are listed.
+  auto listed = [&](const char* flag) {
+    return std::find(m.identity.isa_flags.begin(), m.identity.isa_flags.end(), flag) != m.identity.isa_flags.end();
+  };
+  EXPECT_TRUE(listed("sse4_2"));
+  if (detected_isa() >= Isa::avx2) {
+    EXPECT_TRUE(listed("avx2") && listed("fma"));
+  }
+  if (detected_isa() == Isa::avx512) {
+    EXPECT_TRUE(listed("avx512f") && m.identity.os_avx512);
+  }
+  EXPECT_FALSE(m.identity.affinity.empty());
+  EXPECT_FALSE(m.identity.placement.empty());
+}
+
+// The roof cannot lie only if the probe neither spills (chains and constants
+// fit the register file) nor lets the FMA units wait (chains cover latency x
+// ports), for every ISA pass, whatever this CPU runs.
+TEST(FmaProbe, ChainsAndConstantsFitEachRegisterFileAndCoverLatency) {
+  EXPECT_EQ(vector_registers(Isa::avx512), 32);
+  EXPECT_EQ(vector_registers(Isa::avx2), 16);
+  EXPECT_EQ(vector_registers(Isa::sse42), 16);
+  for (Isa isa : {Isa::avx512, Isa::avx2, Isa::sse42}) {
+    EXPECT_LE(fma_chains(isa) + kFmaConstants, vector_registers(isa)) << to_string(isa);
+    EXPECT_GE(fma_chains(isa), kFmaLatencyTimesPorts) << to_string(isa);
+  }
+}
+
+// A chain the result does not depend on is dead code the compiler may drop,
+// and the FLOPs counted for it would be made up.
+TEST(FmaProbe, ResultDependsOnEveryChainOfEveryIsaPass) {
+  for (Isa isa : available_isas()) {
+    std::vector<float> starts(static_cast<std::size_t>(fma_chains(isa)));
+    for (std::size_t k = 0; k < starts.size(); ++k) starts[k] = 0.25f + 0.01f * static_cast<float>(k);
+    const float base = fma_chains_result(isa, 16, starts);
+    EXPECT_TRUE(std::isfinite(base)) << to_string(isa);
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      std::vector<float> changed = starts;
+      changed[k] += 0.5f;
+      EXPECT_NE(fma_chains_result(isa, 16, changed), base) << to_string(isa) << " chain " << k;
+    }
+  }
+}
+
+TEST(FmaProbe, WrongNumberOfStartsNamesTheField) {
+  const std::vector<float> starts(3, 0.5f);
+  EXPECT_EQ(field_of([&] { fma_chains_result(Isa::sse42, 1, starts); }), "starts");
 }
 
 TEST(Machine, SpreadIsMedianMinMax) {
@@ -76,6 +131,10 @@ TEST(Machine, SmallMeasurementGivesEveryFigureAndRoundTrips) {
   const MachineInfo back = load_machine(path);
   std::filesystem::remove(path);
   EXPECT_EQ(back.cpu_model, m.cpu_model);
+  EXPECT_EQ(back.identity.vendor, m.identity.vendor);
+  EXPECT_EQ(back.identity.model, m.identity.model);
+  EXPECT_EQ(back.identity.isa_flags, m.identity.isa_flags);
+  EXPECT_EQ(back.identity.affinity, m.identity.affinity);
   EXPECT_EQ(back.hardware_threads, m.hardware_threads);
   EXPECT_EQ(back.caches.l2_bytes, m.caches.l2_bytes);
   EXPECT_EQ(back.reps, 2);

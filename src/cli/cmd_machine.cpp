@@ -36,6 +36,14 @@ std::string spread(const Spread& s) {
 
 void print_summary(const MachineInfo& m) {
   fmt::print("CPU        {}\n", m.cpu_model);
+  const CpuIdentity& id = m.identity;
+  std::string flags, cpus;
+  for (const auto& f : id.isa_flags) flags += (flags.empty() ? "" : " ") + f;
+  for (int c : id.affinity) cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+  fmt::print("identity   {} family {} model {} stepping {}; OS enables AVX-512 state: {}, AMX: {}\n",
+             id.vendor, id.family, id.model, id.stepping, id.os_avx512 ? "yes" : "no", id.os_amx ? "yes" : "no");
+  fmt::print("ISA flags  {}\n", flags);
+  fmt::print("placement  CPUs {}; {}\n", cpus, id.placement);
   fmt::print("topology   {} hardware threads, {} cores, {} package{}\n", m.hardware_threads, m.cores,
              m.packages, m.packages == 1 ? "" : "s");
   fmt::print("caches     L1d {}, L2 {}, L3 {}, line {} B (from {})\n", mib(m.caches.l1d_bytes),
@@ -44,9 +52,9 @@ void print_summary(const MachineInfo& m) {
   fmt::print("measured   {}, medians of {} samples (min-max)\n\n", m.date, m.reps);
 
   if (!m.fma_gflops.empty()) {
-    fmt::print("fp32 FMA peak, GFLOP/s ({} independent accumulators per thread, {:.2f} s per sample;\n"
-               "sse42 has no FMA: mul + add):\n",
-               kAccumulators, m.fma_seconds);
+    fmt::print("fp32 FMA peak, GFLOP/s (independent chains per thread: avx512 {}, avx2/sse42 {}, the register\n"
+               "file less {} constants; {:.2f} s per sample; sse42 has no FMA: mul + add):\n",
+               fma_chains(Isa::avx512), fma_chains(Isa::avx2), kFmaConstants, m.fma_seconds);
     std::vector<std::string> header = {"isa"};
     for (const auto& [t, s] : m.fma_gflops.begin()->second) header.push_back(fmt::format("{} thr", t));
     Table t(header);

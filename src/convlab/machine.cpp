@@ -1,11 +1,15 @@
 #include "convlab/machine.hpp"
 
+#include <cpuid.h>
 #include <fmt/core.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -27,6 +31,63 @@ std::string cpu_model() {
       }
     }
   return "unknown";
+}
+
+// The "key : value" lines of /proc/cpuinfo's first processor.
+std::map<std::string, std::string> cpuinfo_first_processor() {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) break;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    key.erase(key.find_last_not_of(" \t") + 1);
+    const auto start = line.find_first_not_of(' ', colon + 1);
+    out[key] = start == std::string::npos ? "" : line.substr(start);
+  }
+  return out;
+}
+
+// XCR0, the register state the OS kernel saves and so lets programs use
+// (0 when the CPU has no XGETBV).
+uint64_t os_enabled_state() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
+  uint32_t lo = 0, hi = 0;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+}
+
+CpuIdentity cpu_identity() {
+  CpuIdentity id;
+  const auto info = cpuinfo_first_processor();
+  auto get = [&](const char* key) {
+    const auto it = info.find(key);
+    return it == info.end() ? std::string() : it->second;
+  };
+  auto number = [&](const char* key) { return std::atoi(get(key).c_str()); };
+  id.vendor = get("vendor_id");
+  id.family = number("cpu family");
+  id.model = number("model");
+  id.stepping = number("stepping");
+  std::set<std::string> flags;
+  std::istringstream words(get("flags"));
+  for (std::string w; words >> w;) flags.insert(w);
+  for (const char* f : CpuIdentity::kIsaFlags)
+    if (flags.count(f)) id.isa_flags.push_back(f);
+  const uint64_t xcr0 = os_enabled_state();
+  id.os_avx512 = (xcr0 & 0xE6) == 0xE6;                  // SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+  id.os_amx = (xcr0 & (uint64_t(3) << 17)) == (uint64_t(3) << 17);  // XTILECFG, XTILEDATA
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &set)) id.affinity.push_back(c);
+  id.placement = "not pinned: the OS scheduler places convlab's threads (probes, oneTBB) on the affinity CPUs";
+  for (const char* var : {"OMP_PROC_BIND", "OMP_PLACES", "GOMP_CPU_AFFINITY"})
+    if (const char* v = std::getenv(var); v && *v) id.placement += fmt::format("; oneDNN's OpenMP: {}={}", var, v);
+  return id;
 }
 
 // Cores = distinct (package, core) pairs among the online CPUs in sysfs.
@@ -114,6 +175,7 @@ std::optional<Spread> MachineInfo::bandwidth(StreamKernel kernel, int threads) c
 MachineInfo describe_machine() {
   MachineInfo m;
   m.cpu_model = cpu_model();
+  m.identity = cpu_identity();
   m.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::tie(m.cores, m.packages) = cores_and_packages();
   m.caches = cache_info();
@@ -190,14 +252,20 @@ nlohmann::json MachineInfo::to_json() const {
   return {
       {"convlab_machine", 1},
       {"date", date},
-      {"cpu", {{"model", cpu_model}, {"hardware_threads", hardware_threads}, {"cores", cores},
+      {"cpu", {{"model", cpu_model}, {"vendor", identity.vendor}, {"family", identity.family},
+               {"model_number", identity.model}, {"stepping", identity.stepping},
+               {"isa_flags", identity.isa_flags}, {"os_enables_avx512", identity.os_avx512},
+               {"os_enables_amx", identity.os_amx}, {"hardware_threads", hardware_threads}, {"cores", cores},
                {"packages", packages}, {"detected_isa", to_string(detected_isa())}}},
+      {"placement", {{"affinity_cpus", identity.affinity}, {"threads", identity.placement}}},
       {"caches", {{"l1d_bytes", caches.l1d_bytes}, {"l2_bytes", caches.l2_bytes},
                   {"l3_bytes", caches.l3_bytes}, {"line_bytes", caches.line_bytes},
                   {"source", caches.source}}},
       {"build", {{"compiler", compiler}, {"build_type", build_type}, {"baseline_flags", baseline_flags}}},
       {"settings", {{"reps", reps}, {"fma_seconds_per_sample", fma_seconds},
-                    {"fma_accumulators_per_thread", kAccumulators},
+                    {"fma_chains_per_thread", {{"avx512", fma_chains(Isa::avx512)},
+                                               {"avx2", fma_chains(Isa::avx2)},
+                                               {"sse42", fma_chains(Isa::sse42)}}},
                     {"stream_array_bytes", stream_array_bytes}}},
       {"fma_peak_gflops", table_json(fma_gflops)},
       {"stream_gbps", table_json(stream_gbps)},
@@ -215,6 +283,18 @@ MachineInfo MachineInfo::from_json(const nlohmann::json& j) {
     m.hardware_threads = cpu.at("hardware_threads").get<int>();
     m.cores = cpu.at("cores").get<int>();
     m.packages = cpu.at("packages").get<int>();
+    // Identity and placement: absent from descriptions written before they were recorded.
+    m.identity.vendor = cpu.value("vendor", "");
+    m.identity.family = cpu.value("family", 0);
+    m.identity.model = cpu.value("model_number", 0);
+    m.identity.stepping = cpu.value("stepping", 0);
+    m.identity.isa_flags = cpu.value("isa_flags", std::vector<std::string>{});
+    m.identity.os_avx512 = cpu.value("os_enables_avx512", false);
+    m.identity.os_amx = cpu.value("os_enables_amx", false);
+    if (j.contains("placement")) {
+      m.identity.affinity = j["placement"].value("affinity_cpus", std::vector<int>{});
+      m.identity.placement = j["placement"].value("threads", "");
+    }
     const auto& c = j.at("caches");
     m.caches.l1d_bytes = c.at("l1d_bytes").get<int64_t>();
     m.caches.l2_bytes = c.at("l2_bytes").get<int64_t>();

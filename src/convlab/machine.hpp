@@ -2,12 +2,16 @@
 // --json FILE`) so that the benchmark matrix, the plots and the studies all
 // compare against the same figures.
 //
-//   fp32 FMA peak: probe.hpp's FMA chains (kAccumulators independent
-//     accumulators per thread, distinct run-time starting values) for every
+//   fp32 FMA peak: probe.hpp's FMA chains (fma_chains(isa) independent
+//     chains per thread, distinct run-time starting values) for every
 //     ISA the dispatcher can use x every thread count 1..all. SSE4.2 has no
 //     FMA: its "peak" is the mul + add pair, counted as 2 FLOPs per lane.
 //   streaming bandwidth: STREAM copy and triad (probe.hpp's StreamBench) for
 //     every thread count, on arrays of at least twice the last-level cache.
+//   identity: vendor, family/model/stepping, the ISA flags the lab's figures
+//     depend on (as /proc/cpuinfo lists them), whether the OS kernel enables
+//     the AVX-512 and AMX register state (XCR0), and the run's thread placement
+//     (the CPUs the process may use; nothing is pinned).
 //   topology and build: CPU model, hardware threads, cores (sysfs), caches
 //     (cache.hpp), compiler, build type and baseline flags.
 //
@@ -50,9 +54,27 @@ struct MachineOptions {
   std::function<void(const std::string&)> progress;
 };
 
+// What a figure depends on besides the code: the processor and how the run's
+// threads were placed on it.
+struct CpuIdentity {
+  std::string vendor;                  // "GenuineIntel", "AuthenticAMD"
+  int family = 0, model = 0, stepping = 0;
+  std::vector<std::string> isa_flags;  // of kIsaFlags, those the CPU lists
+  bool os_avx512 = false;              // XCR0 enables opmask + zmm state
+  bool os_amx = false;                 // XCR0 enables the tile state
+  std::vector<int> affinity;           // CPUs this process may run on
+  std::string placement;               // how threads land on them
+  // Flags that change what the lab can reach: the ISA passes, the FMA units,
+  // and what oneDNN may use beside them.
+  static constexpr const char* kIsaFlags[] = {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw",
+                                              "avx512vl", "avx512_bf16", "avx512_fp16", "avx512_vnni",
+                                              "amx_tile", "amx_bf16", "amx_int8"};
+};
+
 struct MachineInfo {
   // Topology and build.
   std::string cpu_model;
+  CpuIdentity identity;
   int hardware_threads = 0;
   int cores = 0;
   int packages = 0;

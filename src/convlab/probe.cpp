@@ -2,38 +2,48 @@
 #include "convlab/probe.hpp"
 #include "convlab/simd.hpp"
 
+#include <type_traits>
+
 namespace convlab::probe_detail {
 struct FmaLoop {
+  // starts: fma_chains() values; *result: the sum of the chains at the end.
   template <class Arch>
-  void operator()(Arch, int64_t iterations, float* sink) const;  // *sink: seed in, result out
+  void operator()(Arch, int64_t iterations, const float* starts, float* result) const;
 };
+template <class Arch>
+constexpr Isa isa_of() {
+  if constexpr (std::is_same_v<Arch, simd::Avx512>) return Isa::avx512;
+  else if constexpr (std::is_same_v<Arch, simd::Avx2>) return Isa::avx2;
+  else return Isa::sse42;
+}
 }  // namespace convlab::probe_detail
-CONVLAB_DECLARE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, float*);
+CONVLAB_DECLARE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, const float*, float*);
 
 #if CONVLAB_ARCH_PASS
 
 template <class Arch>
-void convlab::probe_detail::FmaLoop::operator()(Arch, int64_t iterations, float* sink) const {
+void convlab::probe_detail::FmaLoop::operator()(Arch, int64_t iterations, const float* starts,
+                                                float* result) const {
   using B = xsimd::batch<float, Arch>;
+  constexpr int kChains = fma_chains(isa_of<Arch>());
+  static_assert(kChains + kFmaConstants <= vector_registers(isa_of<Arch>()), "the chains would spill");
   // acc = acc * m + c converges to c / (1 - m) = 1: no overflow, no denormals.
-  // The starting values come from memory (*sink, set by the caller at run
-  // time): with compile-time constants GCC folds any chain whose start is the
-  // fixed point 1.0 out of the loop, and the count of FMAs would be wrong.
-  const float seed = *sink;
+  // The starting values come from memory: with compile-time constants GCC
+  // folds any chain whose start is the fixed point 1.0 out of the loop.
   const B m(0.999f), c(0.001f);
-  B acc[kAccumulators];
-#pragma GCC unroll 16
-  for (int k = 0; k < kAccumulators; ++k) acc[k] = B(seed + 0.01f * static_cast<float>(k));
+  B acc[kChains];
+#pragma GCC unroll 32
+  for (int k = 0; k < kChains; ++k) acc[k] = B(starts[k]);
   for (int64_t i = 0; i < iterations; ++i) {
-#pragma GCC unroll 16
-    for (int k = 0; k < kAccumulators; ++k) acc[k] = xsimd::fma(acc[k], m, c);
+#pragma GCC unroll 32
+    for (int k = 0; k < kChains; ++k) acc[k] = xsimd::fma(acc[k], m, c);
   }
   B total = acc[0];
-#pragma GCC unroll 16
-  for (int k = 1; k < kAccumulators; ++k) total += acc[k];
-  *sink = xsimd::hadd(total);
+#pragma GCC unroll 32
+  for (int k = 1; k < kChains; ++k) total += acc[k];
+  *result = xsimd::hadd(total) / static_cast<float>(B::size);
 }
-CONVLAB_DEFINE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, float*);
+CONVLAB_DEFINE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, const float*, float*);
 
 #else  // baseline pass
 
@@ -46,6 +56,8 @@ CONVLAB_DEFINE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, float*);
 #include "convlab/error.hpp"
 #include "convlab/memory.hpp"
 #include "convlab/timing.hpp"
+
+#include <fmt/core.h>
 
 namespace convlab {
 
@@ -68,16 +80,36 @@ double run_together(int threads, Body body) {
   return now_seconds() - t0;
 }
 
+
+// Distinct starting values per chain (a chain that starts at the fixed point
+// 1.0 would still be computed: the values come from memory at run time).
+std::vector<float> chain_starts(Isa isa, int salt) {
+  std::vector<float> starts(static_cast<std::size_t>(fma_chains(isa)));
+  for (std::size_t k = 0; k < starts.size(); ++k) starts[k] = 0.5f + 0.01f * static_cast<float>(k) + 0.001f * salt;
+  return starts;
+}
+
+double flops_per_iteration(Isa isa) { return 2.0 * fma_chains(isa) * vector_floats(isa); }
+
 }  // namespace
+
+float fma_chains_result(Isa isa, int64_t iterations, std::span<const float> starts) {
+  if (static_cast<int>(starts.size()) != fma_chains(isa))
+    throw Error("starts", std::to_string(starts.size()),
+                fmt::format("the {} probe runs {} chains", to_string(isa), fma_chains(isa)));
+  float result = 0;
+  simd::dispatch(isa, probe_detail::FmaLoop{}, iterations, starts.data(), &result);
+  return result;
+}
 
 double measure_fma_gflops(Isa isa, int threads, double seconds) {
   if (threads < 1) throw Error("threads", std::to_string(threads), "must be >= 1");
   // Calibrate the iteration count on one thread, then run all threads.
-  float sink = 0.5f;
+  const std::vector<float> starts = chain_starts(isa, 0);
   int64_t iters = 1 << 14;
   for (;;) {
     const double t0 = now_seconds();
-    simd::dispatch(isa, probe_detail::FmaLoop{}, iters, &sink);
+    fma_chains_result(isa, iters, starts);
     const double dt = now_seconds() - t0;
     if (dt >= seconds / 4 || iters > (int64_t(1) << 40)) {
       iters = static_cast<int64_t>(static_cast<double>(iters) * seconds / std::max(dt, 1e-9));
@@ -85,18 +117,15 @@ double measure_fma_gflops(Isa isa, int threads, double seconds) {
     }
     iters *= 4;
   }
-  std::vector<float> sinks(static_cast<std::size_t>(threads) * 16, 0.5f);
-  const double wall = run_together(threads, [&](int t) {
-    simd::dispatch(isa, probe_detail::FmaLoop{}, iters, &sinks[static_cast<std::size_t>(t) * 16]);
-  });
-  const double flops_per_iter = 2.0 * kAccumulators * vector_floats(isa);
-  return flops_per_iter * static_cast<double>(iters) * threads / wall * 1e-9;
+  std::vector<std::vector<float>> per_thread;
+  for (int t = 0; t < threads; ++t) per_thread.push_back(chain_starts(isa, t));
+  const double wall = run_together(threads, [&](int t) { fma_chains_result(isa, iters, per_thread[t]); });
+  return flops_per_iteration(isa) * static_cast<double>(iters) * threads / wall * 1e-9;
 }
 
 double run_fma_chains(Isa isa, int64_t iterations) {
-  float sink = 0.5f;
-  simd::dispatch(isa, probe_detail::FmaLoop{}, iterations, &sink);
-  return 2.0 * kAccumulators * vector_floats(isa) * static_cast<double>(iterations);
+  fma_chains_result(isa, iterations, chain_starts(isa, 0));
+  return flops_per_iteration(isa) * static_cast<double>(iterations);
 }
 
 const char* to_string(StreamKernel k) { return k == StreamKernel::copy ? "copy" : "triad"; }

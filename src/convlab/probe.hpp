@@ -1,7 +1,11 @@
 // Machine probes: the roofs every measurement is compared against.
-//   fp32 FMA peak: each thread runs kAccumulators independent FMA chains
-//     (distinct starting values so the compiler cannot merge them; enough
-//     chains to cover FMA latency x ports on current x86), in the ISA given.
+//   fp32 FMA peak: each thread runs fma_chains(isa) independent FMA chains
+//     (starting values read from memory, so the compiler can neither fold nor
+//     merge them), in the ISA given. The chain count is derived from the ISA's
+//     register file: every chain and the loop's two constants live in vector
+//     registers, so nothing spills, and there are more chains than FMA
+//     latency x FMA ports on current x86 cores (4-5 cycles x 2 ports), so
+//     the FMA units never wait for a result.
 //   streaming bandwidth: STREAM-style copy (a = b) and triad (a = b + s*c)
 //     over arrays much larger than the last-level cache, counting the bytes
 //     the kernel reads and writes once each.
@@ -9,18 +13,31 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "convlab/isa.hpp"
 
 namespace convlab {
 
-inline constexpr int kAccumulators = 16;
+// Architectural vector registers: 32 zmm with AVX-512, 16 ymm/xmm otherwise.
+constexpr int vector_registers(Isa isa) { return isa == Isa::avx512 ? 32 : 16; }
+// The loop's constants (multiplier and addend) held in registers beside the chains.
+inline constexpr int kFmaConstants = 2;
+// Independent chains per thread: the whole register file less the constants.
+constexpr int fma_chains(Isa isa) { return vector_registers(isa) - kFmaConstants; }
+// The most FMA latency x ports of a current x86 core (Haswell: 5 x 2): the
+// chains must cover it for the probe to reach the peak.
+inline constexpr int kFmaLatencyTimesPorts = 10;
 
 // GFLOP/s of `threads` threads running FMA chains for about `seconds`.
 double measure_fma_gflops(Isa isa, int threads, double seconds = 0.2);
 // The same FMA chains for `iterations` loop trips on the calling thread
 // (a probe to run inside someone else's threads); returns the FLOPs done.
 double run_fma_chains(Isa isa, int64_t iterations);
+// The probe's loop with explicit starting values (fma_chains(isa) of them),
+// run on the calling thread; returns the sum of every chain's final value
+// (what the probe keeps so that no chain is dead code).
+float fma_chains_result(Isa isa, int64_t iterations, std::span<const float> starts);
 
 enum class StreamKernel { copy, triad };
 const char* to_string(StreamKernel k);
