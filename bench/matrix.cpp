@@ -147,6 +147,18 @@ class Display : public benchmark::ConsoleReporter {
     copy(out.str(), *real_out);
     return ok;
   }
+  // A median above 100 % of its roof means the roof (or the clock) is wrong,
+  // never that the kernel beat the hardware: collected and said at the end.
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      if (r.run_type != Run::RT_Aggregate || r.aggregate_name != "median") continue;
+      for (const char* pct : {"%peak", "%bw"})
+        if (const auto c = r.counters.find(pct); c != r.counters.end() && c->second.value > 100.0)
+          above_roof.push_back(fmt::format("{} at {:.0f} {}", r.run_name.str(), c->second.value, pct));
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::vector<std::string> above_roof;
 };
 
 // --- one benchmark --------------------------------------------------------------
@@ -246,6 +258,7 @@ int run(int argc, char** argv) {
   if (o.suites.empty() && o.shapes.empty()) o.suites.push_back("seed");
   const std::vector<int> threads = parse_threads(o.threads);
   const Isa isa = o.isa.empty() ? default_isa() : parse_isa(o.isa);
+  cap_library_isa(isa);
   for (const auto& v : o.variants)
     if (!find_conv2d_variant(v) && !find_pool2d_variant(v)) throw Error("variant", v, "no such variant");
   auto selected = [&](std::string_view name) {
@@ -508,6 +521,8 @@ int run(int argc, char** argv) {
   Display display;
   benchmark::RunSpecifiedBenchmarks(&display);
   benchmark::Shutdown();
+  for (const auto& row : display.above_roof)
+    fmt::print(stderr, "convlab-bench: above the measured roof: the roof or the clock is off: {}\n", row);
   if (!o.quiet)
     fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}, {} skipped (reasons above and in the JSON)\n",
                benches.size(), o.reps, Progress::clock(progress.elapsed()), skipped.size());

@@ -92,6 +92,11 @@ class Row:
     def compute_only(self):
         return self.variant.endswith(":compute")
 
+    @property
+    def above_roof(self):
+        """A median above 100 % of its roof: the roof (or the clock) is wrong for this row."""
+        return self.pct is not None and math.isfinite(self.pct.median) and self.pct.median > 100
+
     def short_label(self):
         return self.label.split(";")[0] if self.label else self.shape
 
@@ -219,6 +224,9 @@ class Bench:
 
     def thread_counts(self):
         return sorted({r.threads for r in self.rows})
+
+
+ABOVE_ROOF = "above the measured roof: the roof or the clock is off"
 
 
 def geomean(values):

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labdata import Bench, Machine, geomean  # noqa: E402
+from labdata import ABOVE_ROOF, Bench, Machine, geomean  # noqa: E402
 
 BASELINE_STYLES = ["-", "--", ":", "-."]
 
@@ -120,6 +120,11 @@ def ladder_figure(bench, machine, out, op, suite, threads, shapes, rows, isa):
                       label=v if first else None)
             first = False
             lo = min(lo, r.rate.median)
+    flagged = [(k, bench.find(op, v, s, threads)) for v in variants for k, s in enumerate(shapes)]
+    flagged = [(k, r) for k, r in flagged if r is not None and r.above_roof]
+    if flagged:
+        ax.scatter([k for k, _ in flagged], [r.rate.median for _, r in flagged], marker="X", s=70,
+                   color="red", edgecolors="black", linewidths=0.6, zorder=5, label=ABOVE_ROOF)
     roof = roof_of(machine, op, threads, isa)
     if roof:
         what = f"fp32 FMA peak ({isa}, {threads} thr)" if op == "conv2d" else f"STREAM bandwidth ({threads} thr)"
@@ -281,11 +286,19 @@ def roofline(bench, machine, out):
             if pts:
                 ax.scatter([r.ai for r in pts], [r.rate.median for r in pts], s=22, color=colors[v],
                            marker=markers[j % len(markers)], label=v, alpha=0.85, edgecolors="none")
+        over = [r for r in rows if r.threads == t and r.above_roof]
+        if over:
+            ax.scatter([r.ai for r in over], [r.rate.median for r in over], s=110, facecolors="none",
+                       edgecolors="red", linewidths=1.6, zorder=5, label=ABOVE_ROOF)
         ax.set_xlabel("arithmetic intensity (FLOP per byte of compulsory traffic)")
         ax.set_ylabel("GFLOP/s (median)")
         ax.set_title(f"Roofline, {t} thread{'s' if t > 1 else ''}: every conv2d (variant, shape)")
         ax.grid(which="both", alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
+    legend = {}
+    for ax in axes[0]:
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(l, h)
+    handles, labels = list(legend.values()), list(legend.keys())
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(5, len(labels)),
                fontsize=8)
     return [save(fig, out, "roofline.png")]
@@ -298,11 +311,14 @@ def main():
     ap.add_argument("--machine", help="`convlab machine --json` file (roofs)")
     ap.add_argument("--out", default="results", help="directory for the PNGs (default results)")
     ap.add_argument("--suite", default="scaling", help="size-scaling: the suite to fit (default scaling)")
-    ap.add_argument("--isa", default="avx512", help="ladder: the ISA whose peak is drawn (default avx512)")
+    ap.add_argument("--isa", help="ladder: the ISA whose peak is drawn (default: the one the benchmark's plans "
+                                  "used, from its JSON)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     bench = Bench(a.bench)
     machine = Machine(a.machine) if a.machine else None
+    if a.isa is None:
+        a.isa = next((c["convlab"]["isa"] for c in bench.contexts if "isa" in c["convlab"]), None)
     if machine and a.isa not in machine.isas():
         a.isa = machine.isas()[0]
     if a.figure in ("ladder", "all"):

@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labdata import Bench, Machine  # noqa: E402
+from labdata import ABOVE_ROOF, Bench, Machine  # noqa: E402
 
 
 def fmt_rate(v):
@@ -44,11 +44,31 @@ def table(header, rows):
     return "\n".join(out)
 
 
+def identity(m):
+    c = m.cpu
+    if not c.get("vendor"):
+        return "not recorded (machine.json from before identity was recorded)"
+    return (f"{c['vendor']}, family {c.get('family')} model {c.get('model_number')} stepping {c.get('stepping')}; "
+            f"the OS kernel enables AVX-512 state: {'yes' if c.get('os_enables_avx512') else 'no'}, "
+            f"AMX: {'yes' if c.get('os_enables_amx') else 'no'}")
+
+
+def placement(m):
+    p = m.json.get("placement")
+    if not p:
+        return "not recorded"
+    cpus = p.get("affinity_cpus", [])
+    return f"CPUs {','.join(map(str, cpus))} ({len(cpus)}); {p.get('threads', '')}"
+
+
 def machine_section(m, onednn):
     lines = ["## The machine", ""]
     c = m.caches
     lines.append(table(["", ""], [
         ["CPU", m.cpu["model"]],
+        ["identity", identity(m)],
+        ["ISA flags", " ".join(m.cpu.get("isa_flags", [])) or "not recorded"],
+        ["thread placement", placement(m)],
         ["topology", f"{m.cpu['hardware_threads']} hardware threads, {m.cpu['cores']} cores, "
                      f"{m.cpu['packages']} package(s); best ISA {m.cpu['detected_isa']}"],
         ["caches", f"L1d {fmt_bytes(c['l1d_bytes'])}, L2 {fmt_bytes(c['l2_bytes'])}, "
@@ -60,9 +80,13 @@ def machine_section(m, onednn):
     ]))
     s = m.settings
     counts = m.thread_counts()
+    chains = s.get("fma_chains_per_thread")
+    chains = (", ".join(f"{k} {v}" for k, v in chains.items()) if isinstance(chains, dict)
+              else str(s.get("fma_accumulators_per_thread", "?")))
     lines += ["", f"**fp32 FMA peak**, GFLOP/s: median (min–max) of {s['reps']} samples of "
-                  f"{s['fma_seconds_per_sample']} s, {s['fma_accumulators_per_thread']} independent FMA chains "
-                  "per thread (SSE4.2 has no FMA: mul + add).", ""]
+                  f"{s['fma_seconds_per_sample']} s; independent FMA chains per thread ({chains}): the ISA's "
+                  "register file less the loop's two constants, so nothing spills (SSE4.2 has no FMA: mul + add).",
+              ""]
     rows = []
     for isa in m.isas():
         row = [isa]
@@ -97,6 +121,22 @@ def machine_section(m, onednn):
     return lines
 
 
+def above_roof_section(bench):
+    rows = [r for r in bench.rows if not r.error and r.above_roof]
+    if not rows:
+        return ["", "## Rows above their roof", "", "None: every row stays at or below its measured roof."]
+    out = ["", "## Rows above their roof", "",
+           f"⚠ **{len(rows)} row(s) {ABOVE_ROOF}.** No kernel can run faster than the hardware, so for each "
+           "row below the roof it is divided by is wrong: the FMA peak for its ISA and thread count was "
+           "measured low (a busy machine, a frequency change) or, for pooling, the working set stays in a "
+           "cache whose bandwidth is above the DRAM STREAM figure used as its roof. Re-measure the roofs "
+           "(`convlab machine`) on a quiet machine before reading % of peak.", ""]
+    out.append(table(["row", "median", "roof", "% of roof"],
+                     [[f"`{r.op}/{r.variant}/{r.shape}/threads:{r.threads}`", f"{fmt_rate(r.rate.median)} {r.unit}",
+                       f"{fmt_rate(r.roof)}", f"{r.pct.median:.0f}"] for r in rows]))
+    return out
+
+
 def matrix_tables(bench, suite, isa, d):
     lines = []
     best = "onednn-best:compute"
@@ -123,7 +163,7 @@ def matrix_tables(bench, suite, isa, d):
                         f"{r.short_label()} `{s}`" if first else "",
                         v + (" (baseline)" if r.kind != "ladder" else ""),
                         f"**{fmt_rate(r.rate.median)}**", fmt_spread(r.rate),
-                        (fmt_rate(r.pct.median) + (" ⚠" if r.pct.median > 100 else "")) if r.pct else "–",
+                        (fmt_rate(r.pct.median) + (" ⚠" if r.above_roof else "")) if r.pct else "–",
                         f"{r.rate.median / base.rate.median:.3g}" if base else "–",
                         f"{r.rate.median / top.rate.median:.3g}" if top else "–",
                         fmt_time(r.time_us.median),
@@ -133,8 +173,8 @@ def matrix_tables(bench, suite, isa, d):
                       table(["shape", "variant", unit, "min–max", pct, f"× {reference}", "× oneDNN best",
                              "time/call"], out)]
             if any(row[4].endswith("⚠") for row in out):
-                lines += ["", "⚠ above 100 %: the roof measured by `convlab machine` was lower than what this "
-                              "run reached (the machine was busier while the roof was measured)."]
+                lines += ["", f"⚠ {ABOVE_ROOF}: a kernel cannot beat the hardware, so the roof these rows are "
+                              "divided by is wrong for them (see \"Rows above their roof\")."]
             fig = f"ladder-{op}-{suite}-t{t}.png"
             if os.path.exists(os.path.join(d, fig)):
                 lines += ["", f"![ladder {op} {suite} {t} thread{'s' if t > 1 else ''}]({fig})"]
@@ -156,7 +196,11 @@ def main():
     ctx = bench.contexts[0]["convlab"] if bench.contexts else {}
     isa = ctx.get("isa", "avx512")
 
-    L = ["# convlab: the benchmark matrix", ""]
+    L = ["# convlab: the benchmark matrix", "",
+         f"Machine: **{machine.cpu['model']}** ({identity(machine)}); {machine.cpu['cores']} cores, "
+         f"{machine.cpu['hardware_threads']} hardware threads; ISA flags: "
+         f"{' '.join(machine.cpu.get('isa_flags', [])) or 'not recorded'}; plans' ISA **{isa}**; "
+         f"threads: {placement(machine)}.", ""]
     if run:
         L += [f"Produced by `{run.get('command', 'scripts/run-lab')}` ({run.get('mode', '?')} mode) on "
               f"{run.get('date', machine.date)}, in {run.get('elapsed', '?')}; branch `{run.get('git', '?')}`.", ""]
@@ -181,6 +225,8 @@ def main():
           "convlab's Release build and the library only runs the loop and the clock, so it does not affect "
           "the figures.", ""]
     L += machine_section(machine, ctx.get("onednn_version") and f"{ctx['onednn_version']} (Debian libdnnl)")
+
+    L += above_roof_section(bench)
 
     check = os.path.join(d, "check-seed.txt")
     if os.path.exists(check):

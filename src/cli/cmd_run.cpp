@@ -186,6 +186,7 @@ void register_run(CLI::App& app, Context&) {
     }
     Table t({"op", "variant", "shape", "time/call", "rate", "min-max", "x first", "% roof"});
     std::map<std::string, double> first_rate;  // per shape: the first variant's median rate
+    std::vector<std::string> above_roof;       // a wrong roof, never a kernel faster than the hardware
     for (const auto& j : jobs) {
       const Summary s = summarize(j.seconds);
       const double rate = j.work / s.median * 1e-9, lo = j.work / s.max * 1e-9, hi = j.work / s.min * 1e-9;
@@ -204,11 +205,18 @@ void register_run(CLI::App& app, Context&) {
         row["percent_of_stream"] = 100.0 * rate / stream_roof;
         pct = fmt::format("{:.1f}% bw", 100.0 * rate / stream_roof);
       }
+      const double pct_value = row.value("percent_of_peak", row.value("percent_of_stream", 0.0));
+      if (pct_value > 100.0) {
+        pct += " !";
+        above_roof.push_back(fmt::format("{} {} {}: {:.0f} % of its roof", j.op, j.variant, j.shape, pct_value));
+      }
       out["results"].push_back(row);
       t.add({j.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
              fixed(lo) + "-" + fixed(hi), fmt::format("{:.2f}", rate / first_rate[j.shape]), pct});
     }
     for (const auto& s : skipped) out["skipped"].push_back(s);
+    for (const auto& a : above_roof)
+      fmt::print(stderr, "convlab run: above the measured roof: the roof or the clock is off: {}\n", a);
     if (o->json) {
       fmt::print("{}\n", out.dump(2));
       return;
@@ -216,14 +224,15 @@ void register_run(CLI::App& app, Context&) {
     fmt::print("threads {}, isa {}, {} reps, medians (min-max over reps), variants interleaved\n",
                opt.threads, to_string(opt.isa), o->reps);
     if (o->peak)
-      fmt::print("fp32 FMA peak ({} x {} threads, {} accumulators): {:.1f} GFLOP/s (min {:.1f}, max {:.1f})\n",
-                 to_string(opt.isa), opt.threads, kAccumulators, peak.median, peak.min, peak.max);
+      fmt::print("fp32 FMA peak ({} x {} threads, {} chains): {:.1f} GFLOP/s (min {:.1f}, max {:.1f})\n",
+                 to_string(opt.isa), opt.threads, fma_chains(opt.isa), peak.median, peak.min, peak.max);
     if (stream)
       fmt::print("streaming bandwidth ({} threads, {} MiB arrays): copy {:.1f} GB/s ({:.1f}-{:.1f}), triad {:.1f} GB/s ({:.1f}-{:.1f})\n",
                  opt.threads, stream->elems() * 4 >> 20, copy_bw.median, copy_bw.min, copy_bw.max,
                  triad_bw.median, triad_bw.min, triad_bw.max);
     fmt::print("{}", t.str());
     for (const auto& s : skipped) fmt::print("skipped: {}\n", s);
+
   });
 }
 

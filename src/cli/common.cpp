@@ -39,7 +39,11 @@ bool VariantFilter::selects(std::string_view name) const {
   return false;
 }
 
-Isa isa_option(const std::string& text) { return text.empty() ? default_isa() : parse_isa(text); }
+Isa isa_option(const std::string& text) {
+  const Isa isa = text.empty() ? default_isa() : parse_isa(text);
+  cap_library_isa(isa);
+  return isa;
+}
 
 bool progress_enabled() {
   if (const char* e = std::getenv("CONVLAB_PROGRESS"); e && *e) return std::string(e) != "0";

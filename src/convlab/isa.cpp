@@ -57,4 +57,9 @@ int vector_floats(Isa isa) {
 
 bool has_fma(Isa isa) { return isa != Isa::sse42; }
 
+void cap_library_isa(Isa isa) {
+  if (static_cast<int>(isa) >= static_cast<int>(detected_isa())) return;
+  setenv("ONEDNN_MAX_CPU_ISA", isa == Isa::avx2 ? "AVX2" : "SSE41", /*overwrite=*/0);
+}
+
 }  // namespace convlab

@@ -18,5 +18,10 @@ Isa default_isa();                         // detected, capped by $CONVLAB_ISA
 std::vector<Isa> available_isas();         // every Isa <= detected, best first
 int vector_floats(Isa isa);                // fp32 lanes per register: 4, 8, 16
 bool has_fma(Isa isa);                     // sse42 has none: mul + add
+// Production libraries (oneDNN) pick their ISA by themselves, once per
+// process. This caps them at `isa` as well (ONEDNN_MAX_CPU_ISA, unless the
+// environment already sets it), so that baseline rows run the ISA of the
+// roof they are compared with. Call it before the first baseline plan.
+void cap_library_isa(Isa isa);
 
 }  // namespace convlab

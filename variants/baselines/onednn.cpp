@@ -31,7 +31,8 @@
 //   thread bitwise test passes (it is run on these rows like on any other).
 // ISA: oneDNN dispatches by itself (here: AVX-512); PlanOptions::isa is not
 //   honoured because oneDNN's cap is process-wide (ONEDNN_MAX_CPU_ISA=AVX2 in
-//   the environment caps it). describe() names the implementation it chose
+//   the environment caps it; convlab-bench and the CLI set it from --isa through
+//   cap_library_isa, so that an --isa avx2 row runs AVX2). describe() names the implementation it chose
 //   (e.g. "jit:avx512_core" or "gemm:jit"), and the matrix prints it as the
 //   row's label.
 // Arithmetic: fp32 in, fp32 accumulation, no Winograd (convolution_direct), so
