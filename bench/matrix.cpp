@@ -27,8 +27,9 @@
 //   conv2d: GFLOP/s, %peak (of the fp32 FMA peak measured by `convlab machine`
 //           for this ISA and thread count), AI (FLOP per byte of compulsory
 //           traffic, Conv2dParams::arithmetic_intensity), flop (per call)
-//   pool2d: GB/s (compulsory bytes), %bw (of the better of STREAM copy/triad
-//           at this thread count), AI, bytes (per call)
+//   pool2d: GB/s (compulsory bytes), %bw (of the best copy/triad bandwidth
+//           measured on a working set at least as large, at this thread
+//           count: MachineInfo::bandwidth_roof), AI, bytes (per call)
 //   both:   plan_threads, peak (the roof used: GFLOP/s or GB/s; 0 when unknown)
 // A variant whose supports() says no is not registered: it is listed with its
 // reason on stderr and in the JSON context ("convlab" -> "skipped"), never
@@ -326,8 +327,9 @@ int run(int argc, char** argv) {
         if (is_conv) {
           if (auto s = machine->peak(isa, t)) roof = s->median;
         } else {
-          const auto c = machine->bandwidth(StreamKernel::copy, t), tr = machine->bandwidth(StreamKernel::triad, t);
-          if (c && tr) roof = std::max(c->median, tr->median);
+          // The bandwidth measured on a working set at least as large as this pool's.
+          const auto& p = std::get<Pool2dParams>(shape.problem);
+          if (auto b = machine->bandwidth_roof(t, p.min_bytes())) roof = *b;
         }
         if (roof == 0 && warned.insert(fmt::format("{}{}", is_conv, t)).second)
           fmt::print(stderr, "convlab-bench: {} has no {} for {} threads: no %{} counter there\n", o.machine,

@@ -44,7 +44,8 @@ class Machine:
         return self._lookup("stream_gbps", kernel, threads)
 
     def bandwidth(self, threads):
-        """The better of STREAM copy and triad: the roof pooling is compared with."""
+        """The better of DRAM STREAM copy and triad (the roofline's bandwidth slope; each pooling row
+        carries its own roof, the bandwidth sweep's figure at its working set)."""
         c, t = self.stream("copy", threads), self.stream("triad", threads)
         if c is None or t is None:
             return None

@@ -126,6 +126,14 @@ def ladder_figure(bench, machine, out, op, suite, threads, shapes, rows, isa):
         ax.scatter([k for k, _ in flagged], [r.rate.median for _, r in flagged], marker="X", s=70,
                    color="red", edgecolors="black", linewidths=0.6, zorder=5, label=ABOVE_ROOF)
     roof = roof_of(machine, op, threads, isa)
+    if op == "pool2d":
+        # Each pool's roof is the bandwidth at its own working set: one tick per shape.
+        roofs = {k: r.roof for v in variants for k, s in enumerate(shapes)
+                 for r in [bench.find(op, v, s, threads)] if r is not None and r.roof > 0}
+        for n, (k, value) in enumerate(sorted(roofs.items())):
+            ax.hlines(value, k - 0.45, k + 0.45, colors="red", linewidth=1.4,
+                      label="bandwidth roof at the shape's working set" if n == 0 else None)
+        roof = None
     if roof:
         what = f"fp32 FMA peak ({isa}, {threads} thr)" if op == "conv2d" else f"STREAM bandwidth ({threads} thr)"
         ax.axhline(roof.median, color="red", linewidth=1.2)

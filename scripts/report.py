@@ -118,6 +118,19 @@ def machine_section(m, onednn):
             row.append(f"{fmt_rate(b.median)} ({fmt_rate(b.min)}–{fmt_rate(b.max)})" if b else "–")
         rows.append(row)
     lines.append(table(["kernel"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts], rows))
+    sweep = m.json.get("bandwidth_sweep_gbps")
+    if sweep:
+        best = {}
+        for rows_of_kernel in sweep.values():
+            for r in rows_of_kernel:
+                cell = best.setdefault(r["bytes"], {})
+                cell[r["threads"]] = max(cell.get(r["threads"], 0.0), r["median"])
+        lines += ["", "**Bandwidth by working set**, GB/s (best of copy and triad medians, in the CPU's widest "
+                      "vectors): a pooling row's roof is the best figure on a working set at least as large as "
+                      "its own (input + output), DRAM STREAM included, so a pool whose data stays in a cache is "
+                      "compared with that cache.", ""]
+        lines.append(table(["working set"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts],
+                           [[fmt_bytes(b)] + [fmt_rate(best[b].get(t)) for t in counts] for b in sorted(best)]))
     return lines
 
 
@@ -129,7 +142,7 @@ def above_roof_section(bench):
            f"⚠ **{len(rows)} row(s) {ABOVE_ROOF}.** No kernel can run faster than the hardware, so for each "
            "row below the roof it is divided by is wrong: the FMA peak for its ISA and thread count was "
            "measured low (a busy machine, a frequency change) or, for pooling, the working set stays in a "
-           "cache whose bandwidth is above the DRAM STREAM figure used as its roof. Re-measure the roofs "
+           "cache faster than the bandwidth sweep measured. Re-measure the roofs "
            "(`convlab machine`) on a quiet machine before reading % of peak.", ""]
     out.append(table(["row", "median", "roof", "% of roof"],
                      [[f"`{r.op}/{r.variant}/{r.shape}/threads:{r.threads}`", f"{fmt_rate(r.rate.median)} {r.unit}",
@@ -148,7 +161,7 @@ def matrix_tables(bench, suite, isa, d):
             if not rows:
                 continue
             unit = "GFLOP/s" if op == "conv2d" else "GB/s"
-            pct = f"% peak ({isa})" if op == "conv2d" else "% STREAM"
+            pct = f"% peak ({isa})" if op == "conv2d" else "% bw"
             variants = bench.ordered_variants(op, rows)
             out = []
             for s in shapes:
@@ -212,7 +225,8 @@ def main():
           "with the min–max spread. conv2d rates are GFLOP/s (2 FLOP per multiply-add); pool2d rates are "
           "GB/s of compulsory traffic (input read once, output written once). "
           f"% peak is against the fp32 FMA peak measured below for {isa} at the same thread count; "
-          "% STREAM against the better of copy and triad. "
+          "% bw against the best copy/triad bandwidth measured on a working set at least as large as the "
+          "row's (see the machine). "
           f"× {bench.reference_variant('conv2d') or 'naive'} is the speed-up over the first ladder step on the same shape "
           "and threads; × oneDNN best divides by the row `onednn-best:compute` (oneDNN's convolution in its own "
           "blocked layouts, weights reordered beforehand, activation reorders not timed: what a framework "

@@ -107,10 +107,13 @@ TEST(Machine, SmallMeasurementGivesEveryFigureAndRoundTrips) {
   o.threads = {1, 2};
   o.isas = {Isa::sse42};  // every CPU convlab runs on has it
   o.stream_elems = 1 << 16;
+  o.sweep_bytes = {64 << 10};
+  o.sweep_seconds = 0.001;
   int lines = 0;
   o.progress = [&](const std::string&) { ++lines; };
   const MachineInfo m = measure_machine(o);
-  EXPECT_EQ(lines, 2 * 2 + 2 * 2 * 2 + 2);  // FMA samples, stream samples, two allocation notes
+  // FMA samples, stream samples, two allocation notes, one line per sweep point and kernel.
+  EXPECT_EQ(lines, 2 * 2 + 2 * 2 * 2 + 2 + 2 * 2);
   for (int t : {1, 2}) {
     const auto peak = m.peak(Isa::sse42, t);
     ASSERT_TRUE(peak.has_value()) << t;
@@ -124,6 +127,13 @@ TEST(Machine, SmallMeasurementGivesEveryFigureAndRoundTrips) {
     }
   }
   EXPECT_FALSE(m.peak(Isa::sse42, 3).has_value());
+  for (int t : {1, 2})
+    for (const char* kernel : {"copy", "triad"}) {
+      const auto& sizes = m.sweep_gbps.at(kernel).at(t);
+      ASSERT_EQ(sizes.size(), 1u);
+      EXPECT_EQ(sizes.begin()->first, 64 << 10);
+      EXPECT_GT(sizes.begin()->second.median, 0);
+    }
   EXPECT_EQ(m.stream_array_bytes, (1 << 16) * 4);
 
   const auto path = std::filesystem::temp_directory_path() / "convlab_test_machine.json";
@@ -141,7 +151,25 @@ TEST(Machine, SmallMeasurementGivesEveryFigureAndRoundTrips) {
   for (int t : {1, 2}) {
     EXPECT_DOUBLE_EQ(back.peak(Isa::sse42, t)->median, m.peak(Isa::sse42, t)->median);
     EXPECT_DOUBLE_EQ(back.bandwidth(StreamKernel::triad, t)->max, m.bandwidth(StreamKernel::triad, t)->max);
+    EXPECT_DOUBLE_EQ(*back.bandwidth_roof(t, 1024), *m.bandwidth_roof(t, 1024));
   }
+}
+
+// A pool whose data stays in a cache is compared with that cache's bandwidth:
+// the best median on any working set at least as large, DRAM included.
+TEST(Machine, BandwidthRoofIsTheBestOnWorkingSetsAtLeastAsLarge) {
+  MachineInfo m;
+  m.stream_gbps["copy"][1] = Spread::of({9.0});
+  m.stream_gbps["triad"][1] = Spread::of({10.0});
+  m.sweep_gbps["copy"][1][32 << 10] = Spread::of({100.0});
+  m.sweep_gbps["triad"][1][32 << 10] = Spread::of({120.0});
+  m.sweep_gbps["copy"][1][1 << 20] = Spread::of({50.0});
+  m.sweep_gbps["triad"][1][(1 << 20) + 8] = Spread::of({40.0});
+  EXPECT_DOUBLE_EQ(*m.bandwidth_roof(1, 1000), 120.0);          // fits the smallest set
+  EXPECT_DOUBLE_EQ(*m.bandwidth_roof(1, 32 << 10), 120.0);      // exactly its size
+  EXPECT_DOUBLE_EQ(*m.bandwidth_roof(1, (32 << 10) + 1), 50.0);  // larger than L1-sized sets
+  EXPECT_DOUBLE_EQ(*m.bandwidth_roof(1, 64 << 20), 10.0);       // beyond the sweep: DRAM
+  EXPECT_FALSE(m.bandwidth_roof(2, 1000).has_value());          // no figure at 2 threads
 }
 
 TEST(Machine, BadOptionsNameTheField) {

@@ -6,6 +6,9 @@
 //   the benchmark matrix (bench/), the plots and the report read back.
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <map>
+
 #include "common.hpp"
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
@@ -76,6 +79,24 @@ void print_summary(const MachineInfo& m) {
     for (const auto& [kernel, per] : m.stream_gbps) {
       std::vector<std::string> row = {kernel};
       for (const auto& [threads, s] : per) row.push_back(spread(s));
+      t.add(row);
+    }
+    fmt::print("{}", t.str());
+  }
+  if (!m.sweep_gbps.empty()) {
+    // Best of copy and triad per working set: the roof of a kernel whose data is that large.
+    std::map<int64_t, std::map<int, double>> best;
+    for (const auto& [kernel, per_threads] : m.sweep_gbps)
+      for (const auto& [threads, sizes] : per_threads)
+        for (const auto& [bytes, s] : sizes) best[bytes][threads] = std::max(best[bytes][threads], s.median);
+    fmt::print("\nbandwidth by working set, GB/s (best of copy and triad medians; the roof of a kernel\n"
+               "that moves that many bytes per call):\n");
+    std::vector<std::string> header = {"working set"};
+    for (const auto& [threads, g] : best.begin()->second) header.push_back(fmt::format("{} thr", threads));
+    Table t(header);
+    for (const auto& [bytes, per] : best) {
+      std::vector<std::string> row = {mib(bytes)};
+      for (const auto& [threads, g] : per) row.push_back(fmt::format("{:.1f}", g));
       t.add(row);
     }
     fmt::print("{}", t.str());

@@ -148,6 +148,31 @@ std::map<std::string, std::map<int, Spread>> table_from(const nlohmann::json& j)
   return out;
 }
 
+// {"copy": [{"threads": 1, "bytes": 32768, "median": ..., ...}, ...], ...}
+nlohmann::json sweep_json(const std::map<std::string, std::map<int, std::map<int64_t, Spread>>>& t) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [kernel, per_threads] : t) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [threads, sizes] : per_threads)
+      for (const auto& [bytes, s] : sizes) {
+        nlohmann::json row = spread_json(s);
+        row["threads"] = threads;
+        row["bytes"] = bytes;
+        rows.push_back(row);
+      }
+    out[kernel] = rows;
+  }
+  return out;
+}
+
+std::map<std::string, std::map<int, std::map<int64_t, Spread>>> sweep_from(const nlohmann::json& j) {
+  std::map<std::string, std::map<int, std::map<int64_t, Spread>>> out;
+  for (const auto& [kernel, rows] : j.items())
+    for (const auto& row : rows)
+      out[kernel][row.at("threads").get<int>()][row.at("bytes").get<int64_t>()] = spread_from(row);
+  return out;
+}
+
 std::optional<Spread> lookup(const std::map<std::string, std::map<int, Spread>>& t,
                              const std::string& key, int threads) {
   const auto k = t.find(key);
@@ -170,6 +195,26 @@ std::optional<Spread> MachineInfo::peak(Isa isa, int threads) const {
 
 std::optional<Spread> MachineInfo::bandwidth(StreamKernel kernel, int threads) const {
   return lookup(stream_gbps, to_string(kernel), threads);
+}
+
+std::vector<int64_t> bandwidth_sweep_bytes() {
+  std::vector<int64_t> out;
+  for (int64_t b = int64_t(32) << 10; b <= (int64_t(128) << 20); b *= 4) out.push_back(b);
+  return out;
+}
+
+std::optional<double> MachineInfo::bandwidth_roof(int threads, int64_t bytes) const {
+  std::optional<double> best;
+  auto consider = [&](double gbps) {
+    if (!best || gbps > *best) best = gbps;
+  };
+  for (const auto& [kernel, per_threads] : stream_gbps)
+    if (const auto s = per_threads.find(threads); s != per_threads.end()) consider(s->second.median);
+  for (const auto& [kernel, per_threads] : sweep_gbps)
+    if (const auto sizes = per_threads.find(threads); sizes != per_threads.end())
+      for (const auto& [footprint, s] : sizes->second)
+        if (footprint >= bytes) consider(s.median);
+  return best;
 }
 
 MachineInfo describe_machine() {
@@ -244,6 +289,25 @@ MachineInfo measure_machine(const MachineOptions& o) {
       m.stream_gbps["copy"][t] = Spread::of(std::move(copy));
       m.stream_gbps["triad"][t] = Spread::of(std::move(triad));
     }
+    // The sweep: per working set, passes repeated to fill sweep_seconds.
+    const int sweep_total = o.reps * 2 * static_cast<int>(threads.size() * o.sweep_bytes.size());
+    step = 0;
+    for (int t : threads)
+      for (const int64_t bytes : o.sweep_bytes)
+        for (StreamKernel kernel : {StreamKernel::copy, StreamKernel::triad}) {
+          const int64_t elems = std::max<int64_t>(bytes / StreamBench::footprint(kernel, 1), t);
+          StreamBench bench(t, elems);
+          const double one = bench.gbps(kernel, 1);  // warm-up, and the pass count
+          const double pass_seconds = static_cast<double>(StreamBench::footprint(kernel, elems)) / (one * 1e9);
+          const int passes = static_cast<int>(std::clamp(o.sweep_seconds / pass_seconds, 1.0, 1e6));
+          std::vector<double> samples;
+          for (int r = 0; r < o.reps; ++r) samples.push_back(bench.gbps(kernel, passes));
+          step += o.reps;
+          say(fmt::format("[{}/{}] bandwidth sweep, {} over {} KiB, {} thread{}: {:.1f} GB/s", step, sweep_total,
+                          to_string(kernel), bytes >> 10, t, t == 1 ? "" : "s", Spread::of(samples).median));
+          // Keyed by the nominal working set (triad rounds it down to whole 12-byte elements).
+          m.sweep_gbps[to_string(kernel)][t][bytes] = Spread::of(std::move(samples));
+        }
   }
   return m;
 }
@@ -269,6 +333,7 @@ nlohmann::json MachineInfo::to_json() const {
                     {"stream_array_bytes", stream_array_bytes}}},
       {"fma_peak_gflops", table_json(fma_gflops)},
       {"stream_gbps", table_json(stream_gbps)},
+      {"bandwidth_sweep_gbps", sweep_json(sweep_gbps)},
   };
 }
 
@@ -311,6 +376,7 @@ MachineInfo MachineInfo::from_json(const nlohmann::json& j) {
     m.stream_array_bytes = s.at("stream_array_bytes").get<int64_t>();
     m.fma_gflops = table_from(j.at("fma_peak_gflops"));
     m.stream_gbps = table_from(j.at("stream_gbps"));
+    if (j.contains("bandwidth_sweep_gbps")) m.sweep_gbps = sweep_from(j["bandwidth_sweep_gbps"]);
   } catch (const nlohmann::json::exception& e) {
     throw Error("machine", "", std::string("malformed machine description: ") + e.what());
   }

@@ -7,7 +7,11 @@
 //     ISA the dispatcher can use x every thread count 1..all. SSE4.2 has no
 //     FMA: its "peak" is the mul + add pair, counted as 2 FLOPs per lane.
 //   streaming bandwidth: STREAM copy and triad (probe.hpp's StreamBench) for
-//     every thread count, on arrays of at least twice the last-level cache.
+//     every thread count, on arrays of at least twice the last-level cache;
+//     and the same kernels swept over working sets from 32 KiB to 128 MiB,
+//     so that a kernel whose data stays in a cache is compared with the
+//     bandwidth of that cache, not of DRAM (bandwidth_roof). The sweep needs
+//     no cache sizes: a VM may report them wrong.
 //   identity: vendor, family/model/stepping, the ISA flags the lab's figures
 //     depend on (as /proc/cpuinfo lists them), whether the OS kernel enables
 //     the AVX-512 and AMX register state (XCR0), and the run's thread placement
@@ -43,6 +47,9 @@ struct Spread {
   static Spread of(std::vector<double> samples);
 };
 
+// Working sets of the bandwidth sweep: 32 KiB x 4^k up to 128 MiB.
+std::vector<int64_t> bandwidth_sweep_bytes();
+
 struct MachineOptions {
   int reps = 7;                  // samples per figure
   double fma_seconds = 0.2;      // length of one FMA sample
@@ -50,6 +57,8 @@ struct MachineOptions {
   std::vector<Isa> isas;         // empty: every available ISA, best first
   bool stream = true;            // measure streaming bandwidth
   int64_t stream_elems = 0;      // floats per array; 0: StreamBench::default_elems()
+  std::vector<int64_t> sweep_bytes = bandwidth_sweep_bytes();  // working sets of the sweep
+  double sweep_seconds = 0.01;   // length of one sweep sample (passes are repeated to fill it)
   // Called with one line per sample (what is measured, k of n, the value).
   std::function<void(const std::string&)> progress;
 };
@@ -86,12 +95,19 @@ struct MachineInfo {
   // "triad"), per thread count.
   std::map<std::string, std::map<int, Spread>> fma_gflops;
   std::map<std::string, std::map<int, Spread>> stream_gbps;
+  // Per kernel, per thread count, per working set (bytes one pass moves).
+  std::map<std::string, std::map<int, std::map<int64_t, Spread>>> sweep_gbps;
   int64_t stream_array_bytes = 0;
   int reps = 0;
   double fma_seconds = 0;
 
   std::optional<Spread> peak(Isa isa, int threads) const;
   std::optional<Spread> bandwidth(StreamKernel kernel, int threads) const;
+  // The roof of a kernel that moves `bytes` per call on `threads` threads:
+  // the best median bandwidth (copy or triad) measured on any working set at
+  // least as large, DRAM STREAM included. Bandwidth falls as data leaves a
+  // cache, so this is the bandwidth of the level `bytes` fits in, or above.
+  std::optional<double> bandwidth_roof(int threads, int64_t bytes) const;
 
   nlohmann::json to_json() const;
   // Throws convlab::Error naming "machine" (and the missing key) on a file

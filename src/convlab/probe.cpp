@@ -19,6 +19,19 @@ constexpr Isa isa_of() {
 }  // namespace convlab::probe_detail
 CONVLAB_DECLARE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, const float*, float*);
 
+namespace convlab::probe_detail {
+// `passes` passes of copy (a = b) or triad (a = b + 3c) over [lo, hi), in the
+// widest vectors of the ISA, so that a cache-sized working set is measured at
+// the bandwidth a SIMD kernel can draw from that cache.
+struct StreamPasses {
+  template <class Arch>
+  void operator()(Arch, bool triad, float* a, const float* b, const float* c, int64_t lo, int64_t hi,
+                  int passes) const;
+};
+}  // namespace convlab::probe_detail
+CONVLAB_DECLARE_KERNEL(convlab::probe_detail::StreamPasses, bool, float*, const float*, const float*, int64_t,
+                       int64_t, int);
+
 #if CONVLAB_ARCH_PASS
 
 template <class Arch>
@@ -45,6 +58,27 @@ void convlab::probe_detail::FmaLoop::operator()(Arch, int64_t iterations, const 
 }
 CONVLAB_DEFINE_KERNEL(convlab::probe_detail::FmaLoop, int64_t, const float*, float*);
 
+template <class Arch>
+void convlab::probe_detail::StreamPasses::operator()(Arch, bool triad, float* a, const float* b, const float* c,
+                                                     int64_t lo, int64_t hi, int passes) const {
+  using B = xsimd::batch<float, Arch>;
+  constexpr int64_t W = B::size;
+  const B s(3.0f);
+  for (int pass = 0; pass < passes; ++pass) {
+    int64_t i = lo;
+    if (triad) {
+      for (; i + W <= hi; i += W) (B::load_unaligned(b + i) + s * B::load_unaligned(c + i)).store_unaligned(a + i);
+      for (; i < hi; ++i) a[i] = b[i] + 3.0f * c[i];
+    } else {
+      for (; i + W <= hi; i += W) B::load_unaligned(b + i).store_unaligned(a + i);
+      for (; i < hi; ++i) a[i] = b[i];
+    }
+    __asm__ volatile("" ::: "memory");  // every pass is done: none may be merged away
+  }
+}
+CONVLAB_DEFINE_KERNEL(convlab::probe_detail::StreamPasses, bool, float*, const float*, const float*, int64_t,
+                      int64_t, int);
+
 #else  // baseline pass
 
 #include <algorithm>
@@ -63,23 +97,24 @@ namespace convlab {
 
 namespace {
 
-// Runs body(t) on `threads` threads released together; returns the wall time
-// from the common start to the last finish.
+// Runs body(t) on `threads` threads released together; returns the time from
+// the first thread's start to the last thread's end, as the threads see it
+// (the releasing thread may be descheduled for longer than a short body runs).
 template <class Body>
 double run_together(int threads, Body body) {
-  std::barrier start(threads + 1);
+  std::barrier start(threads);
+  std::vector<double> begin(static_cast<std::size_t>(threads)), end(static_cast<std::size_t>(threads));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       start.arrive_and_wait();
+      begin[static_cast<std::size_t>(t)] = now_seconds();
       body(t);
+      end[static_cast<std::size_t>(t)] = now_seconds();
     });
-  start.arrive_and_wait();
-  const double t0 = now_seconds();
   for (auto& th : pool) th.join();
-  return now_seconds() - t0;
+  return *std::max_element(end.begin(), end.end()) - *std::min_element(begin.begin(), begin.end());
 }
-
 
 // Distinct starting values per chain (a chain that starts at the fixed point
 // 1.0 would still be computed: the values come from memory at run time).
@@ -155,22 +190,16 @@ int64_t StreamBench::default_elems() {
   return std::max<int64_t>(2 * llc, int64_t(256) << 20) / 4;
 }
 
-double StreamBench::gbps(StreamKernel kernel) {
-  const float s = 3.0f;
-  float* __restrict a = a_;
-  const float* __restrict b = b_;
-  const float* __restrict c = c_;
+double StreamBench::gbps(StreamKernel kernel, int passes) {
+  if (passes < 1) throw Error("passes", std::to_string(passes), "must be >= 1");
+  const Isa isa = detected_isa();
   const double wall = run_together(threads_, [&](int t) {
     const int64_t lo = n_ * t / threads_, hi = n_ * (t + 1) / threads_;
-    if (kernel == StreamKernel::copy)
-      for (int64_t i = lo; i < hi; ++i) a[i] = b[i];
-    else
-      for (int64_t i = lo; i < hi; ++i) a[i] = b[i] + s * c[i];
+    simd::dispatch(isa, probe_detail::StreamPasses{}, kernel == StreamKernel::triad, a_, b_, c_, lo, hi, passes);
   });
-  volatile float keep = a[n_ / 2];
+  volatile float keep = a_[n_ / 2];
   (void)keep;
-  const double bytes = (kernel == StreamKernel::copy ? 8.0 : 12.0) * static_cast<double>(n_);
-  return bytes / wall * 1e-9;
+  return static_cast<double>(footprint(kernel, n_)) * passes / wall * 1e-9;
 }
 
 }  // namespace convlab

@@ -7,8 +7,9 @@
 //     latency x FMA ports on current x86 cores (4-5 cycles x 2 ports), so
 //     the FMA units never wait for a result.
 //   streaming bandwidth: STREAM-style copy (a = b) and triad (a = b + s*c)
-//     over arrays much larger than the last-level cache, counting the bytes
-//     the kernel reads and writes once each.
+//     in the CPU's widest vectors, over arrays much larger than the
+//     last-level cache (or of any size, for the bandwidth of a cache),
+//     counting the bytes the kernel reads and writes once each.
 // Each call is ONE measurement; callers repeat and take medians.
 #pragma once
 
@@ -51,9 +52,12 @@ class StreamBench {
   StreamBench(const StreamBench&) = delete;
   StreamBench& operator=(const StreamBench&) = delete;
 
-  // GB/s (1e9 bytes/s) of one pass, counting each array read or written once:
-  // copy a = b moves 8 bytes per element, triad a = b + s*c moves 12.
-  double gbps(StreamKernel kernel);
+  // GB/s (1e9 bytes/s) of `passes` passes, counting each array read or
+  // written once per pass: copy a = b moves 8 bytes per element, triad
+  // a = b + s*c moves 12. Several passes let cache-sized arrays be timed.
+  double gbps(StreamKernel kernel, int passes = 1);
+  // Bytes one pass of `kernel` reads and writes over `elems` elements.
+  static int64_t footprint(StreamKernel kernel, int64_t elems) { return (kernel == StreamKernel::copy ? 8 : 12) * elems; }
   int64_t elems() const { return n_; }
   // Per array: twice the last-level cache and at least 256 MiB, so that
   // every pass comes from DRAM.
