@@ -80,11 +80,13 @@ struct Options {
   bool no_interleave = false;
   bool quiet = false;
   bool list = false;
+  bool no_banner = false;
 };
 
 // --- progress -----------------------------------------------------------------
-// One line per second at most on stderr: which benchmark, how many repetitions
-// are done and left, elapsed and estimated remaining time.
+// On stderr, one line rewritten every second on a terminal, a line every 15 s
+// in a log: which benchmark, how many repetitions are done and left, elapsed
+// and estimated remaining time.
 class Progress {
  public:
   void start(const std::string& phase, int total, bool enabled) {
@@ -99,7 +101,8 @@ class Progress {
     ++done_;
     if (!enabled_) return;
     const double now = now_seconds();
-    if (done_ < total_ && now - last_ < 1.0) return;
+    // A terminal gets one line rewritten every second; a log a line every 15 s.
+    if (done_ < total_ && now - last_ < (tty_ ? 1.0 : 15.0)) return;
     last_ = now;
     const double elapsed = now - t0_;
     const double left = done_ > 0 ? elapsed / done_ * (total_ - done_) : 0;
@@ -129,7 +132,7 @@ int failed_rows = 0;  // rows whose plan or run threw: the exit code says so
 // long JSON string meant for the JSON file and the scripts, not for people).
 class Display : public benchmark::ConsoleReporter {
  public:
-  Display() : ConsoleReporter(OO_Tabular) {}
+  explicit Display(bool banner) : ConsoleReporter(OO_Tabular), banner_(banner) {}
   bool ReportContext(const Context& context) override {
     std::ostringstream out, err;
     std::ostream* real_out = &GetOutputStream();
@@ -144,22 +147,29 @@ class Display : public benchmark::ConsoleReporter {
       for (std::string line; std::getline(lines, line);)
         if (line.rfind("convlab: ", 0) != 0) to << line << '\n';
     };
-    copy(err.str(), *real_err);
+    // Without the banner on stderr (--no-banner), it still heads the table on stdout.
+    copy(err.str(), banner_ ? *real_err : *real_out);
     copy(out.str(), *real_out);
     return ok;
   }
   // A median above 100 % of its roof means the roof (or the clock) is wrong,
   // never that the kernel beat the hardware: collected and said at the end.
+  // The table shows our rate counters as plain numbers: their names say the unit.
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.run_type != Run::RT_Aggregate || r.aggregate_name != "median") continue;
-      for (const char* pct : {"%peak", "%bw"})
-        if (const auto c = r.counters.find(pct); c != r.counters.end() && c->second.value > 100.0)
-          above_roof.push_back(fmt::format("{} at {:.0f} {}", r.run_name.str(), c->second.value, pct));
+    std::vector<Run> shown = runs;
+    for (Run& r : shown) {
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median")
+        for (const char* pct : {"%peak", "%bw"})
+          if (const auto c = r.counters.find(pct); c != r.counters.end() && c->second.value > 100.0)
+            above_roof.push_back(fmt::format("{} at {:.0f} {}", r.run_name.function_name, c->second.value, pct));
+      for (auto& [name, counter] : r.counters) counter.flags = benchmark::Counter::kDefaults;
     }
-    ConsoleReporter::ReportRuns(runs);
+    ConsoleReporter::ReportRuns(shown);
   }
   std::vector<std::string> above_roof;
+
+ private:
+  bool banner_;
 };
 
 // --- one benchmark --------------------------------------------------------------
@@ -232,6 +242,8 @@ int run(int argc, char** argv) {
   app.add_flag("--no-interleave", o.no_interleave, "Run each benchmark's repetitions back to back");
   app.add_flag("--quiet", o.quiet, "No progress lines on stderr");
   app.add_flag("--list", o.list, "Print the benchmarks and skips, run nothing");
+  app.add_flag("--no-banner", o.no_banner,
+               "Google Benchmark's banner (machine, load, its DEBUG-build warning) to stdout, not stderr");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -520,14 +532,16 @@ int run(int argc, char** argv) {
   benchmark::AddCustomContext("convlab", ctx.dump());
 
   progress.start("matrix", static_cast<int>(benches.size()) * o.reps, !o.quiet);
-  Display display;
+  Display display(!o.no_banner);
   benchmark::RunSpecifiedBenchmarks(&display);
   benchmark::Shutdown();
   for (const auto& row : display.above_roof)
     fmt::print(stderr, "convlab-bench: above the measured roof: the roof or the clock is off: {}\n", row);
   if (!o.quiet)
-    fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}, {} skipped (reasons above and in the JSON)\n",
-               benches.size(), o.reps, Progress::clock(progress.elapsed()), skipped.size());
+    fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}{}\n", benches.size(), o.reps,
+               Progress::clock(progress.elapsed()),
+               skipped.empty() ? std::string()
+                               : fmt::format(", {} skipped (reasons above and in the JSON)", skipped.size()));
   if (failed_rows > 0) {
     fmt::print(stderr, "convlab-bench: {} repetitions failed (error rows in the output)\n", failed_rows);
     return 1;

@@ -16,8 +16,10 @@ done
 /usr/bin/python3 "$src/scripts/plots.py" all --bench "$work"/bench-*.json --machine "$work/machine.json" \
   --out "$work" >/dev/null
 /usr/bin/python3 "$src/scripts/report.py" "$work" >/dev/null
-for f in REPORT.md ladder-conv2d-cifar-t1.png ladder-pool2d-cifar-t2.png size-scaling.png thread-scaling.png roofline.png; do
+for f in REPORT.md matrix-cifar.md machine.md ladder-conv2d-cifar-t1.png ladder-pool2d-cifar-t2.png size-scaling.png thread-scaling.png roofline.png; do
   [[ -s $work/$f ]] || { echo "bench_smoke: $f missing" >&2; exit 1; }
 done
-grep -q '## The matrix: suite cifar' "$work/REPORT.md"
+grep -q '^## Findings' "$work/REPORT.md"
+grep -q '^| cifar conv2 |' "$work/REPORT.md"
+grep -q '^# The matrix: suite cifar' "$work/matrix-cifar.md"
 echo "bench_smoke: ok"

@@ -80,6 +80,7 @@ class Row:
     roof: float = 0.0
     samples: list = field(default_factory=list)  # rate of each repetition
     error: str = ""
+    unstable: str = ""           # why the row cannot be trusted (empty: it can)
 
     @property
     def unit(self):
@@ -115,6 +116,7 @@ class Bench:
         self.plans = {}
         for p in paths:
             self._load(p)
+        self._mark_unstable()
 
     def _load(self, path):
         with open(path) as f:
@@ -180,7 +182,32 @@ class Bench:
                 row.rate = Spread(s[len(s) // 2], s[0], s[-1])
         self.rows += by_name.values()
 
+    def _mark_unstable(self):
+        """A row whose repetitions spread more than UNSTABLE_SPREAD× (max/min), or that runs UNSTABLE_COLLAPSE×
+        slower than the same row at fewer threads (a collapsed measurement: another process on the core; a
+        tiny problem's fork/join costs less than that), is marked with the reason; reports leave it out of
+        ratios."""
+        fewest = {}
+        timed = [r for r in self.rows if r.rate is not None and not r.error]
+        for r in timed:
+            key = (r.op, r.variant, r.shape)
+            if key not in fewest or r.threads < fewest[key].threads:
+                fewest[key] = r
+        for r in timed:
+            reasons = []
+            if r.rate.min > 0 and r.rate.max / r.rate.min > UNSTABLE_SPREAD:
+                reasons.append(f"repetitions spread {r.rate.max / r.rate.min:.1f}× (max/min above {UNSTABLE_SPREAD:g})")
+            base = fewest[(r.op, r.variant, r.shape)]
+            if base is not r and r.rate.median * UNSTABLE_COLLAPSE < base.rate.median:
+                reasons.append(f"{base.rate.median / r.rate.median:.0f}× slower than at {base.threads} thread(s)")
+            r.unstable = "; ".join(reasons)
+
     # --- queries ---------------------------------------------------------------
+    def shape_label(self, shape):
+        """A shape's first suite label, or its descriptor."""
+        labels = [w["label"] for w in self.shapes.get(shape, {}).get("where", []) if w.get("label")]
+        return labels[0] if labels else shape
+
     def kind(self, op, variant):
         for v in self.variants:
             if v["op"] == op and v["name"] == variant.split(":")[0]:
@@ -228,6 +255,8 @@ class Bench:
 
 
 ABOVE_ROOF = "above the measured roof: the roof or the clock is off"
+UNSTABLE_SPREAD = 3.0     # max/min of a row's repetitions
+UNSTABLE_COLLAPSE = 10.0  # times slower than the same row at fewer threads
 
 
 def geomean(values):

@@ -35,12 +35,44 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labdata import ABOVE_ROOF, Bench, Machine, geomean  # noqa: E402
 
-BASELINE_STYLES = ["-", "--", ":", "-."]
+LAB_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+              "#bcbd22", "#7f7f7f"]
+LAB_MARKERS = "osD^v<>pPh"
+BASELINE_LOOK = [("black", "--", "s"), ("0.45", "-", "X"), ("0.25", ":", "*"), ("0.65", "-.", "d")]
 
 
-def variant_colors(names):
-    cmap = plt.get_cmap("tab10")
-    return {n: cmap(i % 10) for i, n in enumerate(names)}
+class Styles:
+    """One colour, marker and line style per variant, the same in every figure: the lab's variants (ladder
+    and branches, conv2d and pool2d sharing a name share a look) in registry order from a qualitative
+    palette; baselines (oneDNN) in black and greys with their own line styles and markers."""
+
+    def __init__(self, bench):
+        self.look = {}
+        lab = [v["name"] for v in bench.variants if v["kind"] != "baseline"]
+        base = [v["name"] for v in bench.variants if v["kind"] == "baseline"]
+        for i, name in enumerate(dict.fromkeys(lab)):
+            self.look[name] = (LAB_COLORS[i % len(LAB_COLORS)], "-", LAB_MARKERS[i % len(LAB_MARKERS)])
+        names = list(dict.fromkeys(base))
+        names += [n + ":compute" for n in names]
+        for i, name in enumerate(names):
+            self.look[name] = BASELINE_LOOK[i % len(BASELINE_LOOK)]
+
+    def _get(self, variant):
+        return self.look.get(variant) or self.look.get(variant.split(":")[0]) or ("0.5", "-", "o")
+
+    def color(self, variant):
+        return self._get(variant)[0]
+
+    def line(self, variant):
+        return self._get(variant)[1]
+
+    def marker(self, variant):
+        return self._get(variant)[2]
+
+
+def legend_outside(ax, **kw):
+    """The legend right of the axes, never over the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=8, **kw)
 
 
 def slug(text):
@@ -78,50 +110,50 @@ def ladder(bench, machine, out, isa):
 
 
 def ladder_figure(bench, machine, out, op, suite, threads, shapes, rows, isa):
-    shapes = [s for s in shapes if any(r.shape == s for r in rows)]
-    variants = bench.ordered_variants(op, rows)
-    steps = [v for v in variants if bench.kind(op, v) == "ladder"]
-    baselines = [v for v in variants if bench.kind(op, v) != "ladder"]
+    styles = Styles(bench)
+    stable = [r for r in rows if not r.unstable]
+    shapes = [s for s in shapes if any(r.shape == s for r in stable)]
+    variants = bench.ordered_variants(op, stable)
+    steps = [v for v in variants if bench.kind(op, v) != "baseline"]
+    baselines = [v for v in variants if bench.kind(op, v) == "baseline"]
     reference = bench.reference_variant(op)
-    colors = variant_colors(steps)
     unit = "GFLOP/s" if op == "conv2d" else "GB/s"
+
+    def row(v, s):
+        r = bench.find(op, v, s, threads)
+        return r if r is not None and not r.unstable else None
+
     width = 0.8 / max(1, len(steps))
-    fig, ax = plt.subplots(figsize=(max(9, 0.75 * len(shapes) * max(1, len(steps)) ** 0.5 + 3), 6.5))
-    lo = math.inf
+    fig, ax = plt.subplots(figsize=(max(8, 0.55 * len(shapes) * max(1, len(steps)) ** 0.5 + 3), 5.5))
+    lo, hi = math.inf, 0.0
     for i, v in enumerate(steps):
-        xs, ys, errs, ups, tops = [], [], [[], []], [], []
-        for k, s in enumerate(shapes):
-            r = bench.find(op, v, s, threads)
-            if r is None:
-                continue
-            base = bench.find(op, reference, s, threads)
-            xs.append(k - 0.4 + width * (i + 0.5))
-            ys.append(r.rate.median)
-            errs[0].append(r.rate.median - r.rate.min)
-            errs[1].append(r.rate.max - r.rate.median)
-            ups.append(r.rate.median / base.rate.median if base else math.nan)
-            tops.append(max(r.rate.max, r.rate.median))
-            lo = min(lo, r.rate.min)
-        if not xs:
+        pts = [(k, row(v, s)) for k, s in enumerate(shapes) if row(v, s)]
+        if not pts:
             continue
-        ax.bar(xs, ys, width=width * 0.95, color=colors[v], label=v, yerr=errs, capsize=1.5,
+        xs = [k - 0.4 + width * (i + 0.5) for k, _ in pts]
+        ys = [r.rate.median for _, r in pts]
+        errs = [[r.rate.median - r.rate.min for _, r in pts], [r.rate.max - r.rate.median for _, r in pts]]
+        ax.bar(xs, ys, width=width * 0.92, color=styles.color(v), label=v, yerr=errs, capsize=1.5,
                error_kw={"elinewidth": 0.6, "ecolor": "0.3"})
-        for x, top, up in zip(xs, tops, ups):
-            if math.isfinite(up):
-                ax.text(x, top * 1.1, f"×{up:.3g}", rotation=90, ha="center", va="bottom", fontsize=6.5)
-    for j, v in enumerate(baselines):
+        lo, hi = min(lo, min(r.rate.min for _, r in pts)), max(hi, max(r.rate.max for _, r in pts))
+    for v in baselines:
         first = True
         for k, s in enumerate(shapes):
-            r = bench.find(op, v, s, threads)
+            r = row(v, s)
             if r is None:
                 continue
-            ax.hlines(r.rate.median, k - 0.45, k + 0.45, colors="k" if j == 0 else f"C{3 + j}",
-                      linestyles=BASELINE_STYLES[j % len(BASELINE_STYLES)], linewidth=1.6,
-                      label=v if first else None)
+            ax.hlines(r.rate.median, k - 0.45, k + 0.45, colors=styles.color(v), linestyles=styles.line(v),
+                      linewidth=1.8, label=v if first else None, zorder=4)
             first = False
-            lo = min(lo, r.rate.median)
-    flagged = [(k, bench.find(op, v, s, threads)) for v in variants for k, s in enumerate(shapes)]
-    flagged = [(k, r) for k, r in flagged if r is not None and r.above_roof]
+            lo, hi = min(lo, r.rate.median), max(hi, r.rate.median)
+    # One label per shape: the fastest rung's speed-up over the first one.
+    for k, s in enumerate(shapes):
+        base = row(reference, s)
+        best = max((row(v, s) for v in steps if row(v, s)), key=lambda r: r.rate.median, default=None)
+        if base and best:
+            ax.text(k, best.rate.max * 1.25, f"×{best.rate.median / base.rate.median:.3g}", ha="center",
+                    va="bottom", fontsize=8, fontweight="bold")
+    flagged = [(k, r) for v in variants for k, s in enumerate(shapes) for r in [row(v, s)] if r and r.above_roof]
     if flagged:
         ax.scatter([k for k, _ in flagged], [r.rate.median for _, r in flagged], marker="X", s=70,
                    color="red", edgecolors="black", linewidths=0.6, zorder=5, label=ABOVE_ROOF)
@@ -129,28 +161,31 @@ def ladder_figure(bench, machine, out, op, suite, threads, shapes, rows, isa):
     if op == "pool2d":
         # Each pool's roof is the bandwidth at its own working set: one tick per shape.
         roofs = {k: r.roof for v in variants for k, s in enumerate(shapes)
-                 for r in [bench.find(op, v, s, threads)] if r is not None and r.roof > 0}
+                 for r in [row(v, s)] if r is not None and r.roof > 0}
         for n, (k, value) in enumerate(sorted(roofs.items())):
             ax.hlines(value, k - 0.45, k + 0.45, colors="red", linewidth=1.4,
                       label="bandwidth roof at the shape's working set" if n == 0 else None)
+            hi = max(hi, value)
         roof = None
     if roof:
-        what = f"fp32 FMA peak ({isa}, {threads} thr)" if op == "conv2d" else f"STREAM bandwidth ({threads} thr)"
-        ax.axhline(roof.median, color="red", linewidth=1.2)
-        ax.text(len(shapes) - 0.5, roof.median * 1.05, f"{what}: {roof.median:.3g} {unit}", color="red",
-                ha="right", va="bottom", fontsize=8)
+        ax.axhline(roof.median, color="red", linewidth=1.2,
+                   label=f"fp32 FMA peak ({isa}, {threads} thr): {roof.median:.3g} {unit}")
+        hi = max(hi, roof.median)
     ax.set_yscale("log")
     if math.isfinite(lo):
-        ax.set_ylim(bottom=lo / 3, top=(roof.median if roof else ax.get_ylim()[1]) * 4)
+        ax.set_ylim(bottom=lo / 2, top=hi * 3)
     ax.set_xticks(range(len(shapes)))
     ax.set_xticklabels([bench_label(bench, s) for s in shapes], rotation=35, ha="right", fontsize=8)
     ax.set_xlim(-0.6, len(shapes) - 0.4)
-    ax.set_ylabel(f"{unit} (log scale; median, bars: min-max of repetitions)")
+    ax.set_ylabel(f"{unit} (log scale; median, bars: min-max)")
     what = "conv2d" if op == "conv2d" else "pool2d (compulsory bytes)"
-    ax.set_title(f"The ladder: {what}, suite {suite}, {threads} thread{'s' if threads > 1 else ''} "
-                 f"(×N over {reference} on each bar)")
+    omitted = len(rows) - len(stable)
+    ax.set_title(f"The ladder: {what}, suite {suite}, {threads} thread{'s' if threads > 1 else ''}; "
+                 f"×N: the fastest rung over {reference}" + (f"; {omitted} unstable row(s) omitted" if omitted else ""),
+                 fontsize=10)
     ax.grid(axis="y", which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left", ncol=2)
+    ax.set_axisbelow(True)
+    legend_outside(ax)
     return save(fig, out, f"ladder-{op}-{slug(suite)}-t{threads}.png")
 
 
@@ -174,9 +209,10 @@ def size_scaling(bench, out, suite):
         return []
     threads = min(r.threads for r in rows)
     rows = [r for r in rows if r.threads == threads]
+    rows = [r for r in rows if not r.unstable]
     variants = bench.ordered_variants("conv2d", rows)
-    colors = variant_colors(variants)
-    fig, (ax_t, ax_g) = plt.subplots(1, 2, figsize=(13, 5.5))
+    styles = Styles(bench)
+    fig, (ax_t, ax_g) = plt.subplots(1, 2, figsize=(14, 5.5))
     fits = {}
     for v in variants:
         pts = sorted((side_of(r.shape), r) for r in rows if r.variant == v and side_of(r.shape))
@@ -189,10 +225,10 @@ def size_scaling(bench, out, suite):
         slope_g = np.polyfit(np.log(n), np.log(g), 1)[0]
         fits[v] = {"time_slope": float(slope_t), "gflops_slope": float(slope_g),
                    "sizes": [int(x) for x in n], "threads": threads}
-        style = "--" if bench.kind("conv2d", v) != "ladder" else "-"
-        ax_t.loglog(n, t, "o" + style, color=colors[v], label=f"{v}: time ∝ N^{slope_t:.2f}")
-        ax_t.loglog(n, np.exp(icpt) * n ** slope_t, ":", color=colors[v], linewidth=0.8)
-        ax_g.loglog(n, g, "o" + style, color=colors[v], label=f"{v}: slope {slope_g:+.2f}")
+        look = dict(color=styles.color(v), marker=styles.marker(v), linestyle=styles.line(v))
+        ax_t.loglog(n, t, label=f"{v}: time ∝ N^{slope_t:.2f}, rate ∝ N^{slope_g:+.2f}", **look)
+        ax_t.loglog(n, np.exp(icpt) * n ** slope_t, ":", color=styles.color(v), linewidth=0.8)
+        ax_g.loglog(n, g, **look)
         print(f"size-scaling {v} ({threads} thread): time ~ N^{slope_t:.2f}, GFLOP/s ~ N^{slope_g:+.2f}")
     if fits:
         n0 = np.array([16, 256], dtype=float)
@@ -201,18 +237,20 @@ def size_scaling(bench, out, suite):
     for ax in (ax_t, ax_g):
         ax.set_xlabel("image side N (pixels; 3 channels in, 16 out, 3×3 kernel, batch 1)")
         ax.grid(which="both", alpha=0.3)
-        ax.legend(fontsize=8)
         ax.set_xticks([16, 32, 64, 128, 256])
         ax.set_xticklabels(["16", "32", "64", "128", "256"])
     ax_t.set_ylabel("time per call (s, median; log scale)")
     ax_t.set_title(f"Time against size, {threads} thread (dotted: fitted power law)")
     ax_g.set_ylabel("GFLOP/s (median; log scale)")
+    # Plain numbers at 1-2-5 steps: a log axis spanning about one decade shows a single tick otherwise.
     plain = matplotlib.ticker.FuncFormatter(lambda y, _: f"{y:g}")
-    if ax_g.get_ylim()[1] / ax_g.get_ylim()[0] < 20:  # less than a decade or so: label the minor ticks
-        ax_g.yaxis.set_major_formatter(plain)
-        ax_g.yaxis.set_minor_formatter(plain)
-        ax_g.tick_params(axis="y", which="minor", labelsize=7)
+    ax_g.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax_g.yaxis.set_major_formatter(plain)
+    ax_g.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax_g.set_title("Rate against size (flat = time grows like the work)")
+    fig.tight_layout()
+    ax_g.legend(*ax_t.get_legend_handles_labels(), loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0,
+                fontsize=8)
     written = [save(fig, out, "size-scaling.png")]
     path = os.path.join(out, "size-scaling.json")
     with open(path, "w") as f:
@@ -222,6 +260,17 @@ def size_scaling(bench, out, suite):
 
 
 # --- thread scaling -------------------------------------------------------------
+def parallel_variant(bench, op, name):
+    """Whether the variant runs on the plan's threads: declared in the JSON ("threaded"), else read from
+    its kind (baselines thread) and name."""
+    for v in bench.variants:
+        if v["op"] == op and v["name"] == name.split(":")[0]:
+            if "threaded" in v:
+                return v["threaded"]
+            return v["kind"] == "baseline" or "parallel" in v["name"]
+    return False
+
+
 def thread_scaling(bench, out):
     counts = bench.thread_counts()
     if len(counts) < 2:
@@ -231,31 +280,47 @@ def thread_scaling(bench, out):
     if not suites:
         print("thread-scaling: no suite was run at several thread counts; skipped", file=sys.stderr)
         return []
-    fig, axes = plt.subplots(1, len(suites), figsize=(5.5 * len(suites), 5), squeeze=False)
-    for ax, suite in zip(axes[0], suites):
-        ts = sorted({r.threads for r in bench.select(suite=suite)})
-        ax.plot(ts, ts, color="0.6", linewidth=3, alpha=0.5, label="ideal (speed-up = threads)")
-        for op, style in (("conv2d", "-o"), ("pool2d", "--s")):
-            variants = bench.ordered_variants(op, bench.select(op=op, suite=suite))
-            colors = variant_colors(variants)
-            for v in variants:
+    ops = [op for op in ("conv2d", "pool2d") if any(bench.select(op=op, suite=s) for s in suites)]
+    styles = Styles(bench)
+    fig, axes = plt.subplots(len(ops), len(suites), figsize=(5 * len(suites) + 2.5, 4.2 * len(ops)),
+                             squeeze=False)
+    for row_axes, op in zip(axes, ops):
+        for ax, suite in zip(row_axes, suites):
+            ts = sorted({r.threads for r in bench.select(op=op, suite=suite)})
+            if len(ts) < 2:
+                ax.set_axis_off()
+                ax.text(0.5, 0.5, f"{op}, suite {suite}: not run at several thread counts", ha="center",
+                        transform=ax.transAxes, color="0.4")
+                continue
+            ax.plot(ts, ts, color="0.6", linewidth=3, alpha=0.5, label="ideal (speed-up = threads)")
+            ax.axhline(1.0, color="0.3", linewidth=1, linestyle=":",
+                       label="serial rungs (run on one thread whatever the count)")
+            for v in bench.ordered_variants(op, bench.select(op=op, suite=suite)):
+                if not parallel_variant(bench, op, v):
+                    continue
                 ys = []
                 for t in ts:
                     ratios = []
                     for s in bench.shapes_of(op, suite):
                         one, many = bench.find(op, v, s, ts[0]), bench.find(op, v, s, t)
-                        if one and many:
+                        if one and many and not one.unstable and not many.unstable:
                             ratios.append(many.rate.median / one.rate.median)
                     ys.append(geomean(ratios))
                 if all(math.isnan(y) for y in ys):
                     continue
-                ax.plot(ts, ys, style, color=colors[v], label=f"{op} {v}")
-        ax.set_xticks(ts)
-        ax.set_xlabel("threads")
-        ax.set_ylabel(f"speed-up over {ts[0]} thread (geometric mean over shapes)")
-        ax.set_title(f"Thread scaling, suite {suite}")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+                ax.plot(ts, ys, color=styles.color(v), marker=styles.marker(v), linestyle=styles.line(v), label=v)
+            ax.set_xticks(ts)
+            ax.set_xlabel("threads")
+            ax.set_ylabel(f"speed-up over {ts[0]} thread\n(geometric mean over the suite's shapes)")
+            ax.set_title(f"{op}, suite {suite}")
+            ax.grid(alpha=0.3)
+    legend = {}
+    for ax in axes.flat:
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(l, h)
+    fig.suptitle("Thread scaling of the threaded variants (serial rungs: the dotted line at 1×)")
+    fig.tight_layout()
+    fig.legend(list(legend.values()), list(legend.keys()), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
     return [save(fig, out, "thread-scaling.png")]
 
 
@@ -265,11 +330,13 @@ def roofline(bench, machine, out):
     if not rows or machine is None:
         print("roofline: needs conv2d rows and the machine JSON; skipped", file=sys.stderr)
         return []
+    rows = [r for r in rows if not r.unstable]
     counts = sorted({r.threads for r in rows})
     variants = bench.ordered_variants("conv2d", rows)
-    colors = variant_colors(variants)
-    markers = "osD^v<>p*hX"
-    fig, axes = plt.subplots(1, len(counts), figsize=(7 * len(counts), 5.8), squeeze=False)
+    styles = Styles(bench)
+    families = [s for s in bench.suites]  # a shape's family: the first suite it belongs to
+    family_marker = {f: m for f, m in zip(families, "o^sDvP*hX<>")}
+    fig, axes = plt.subplots(1, len(counts), figsize=(7.5 * len(counts) + 2, 6), squeeze=False)
     ai_lo = min(r.ai for r in rows) / 2
     ai_hi = max(r.ai for r in rows) * 2
     for ax, t in zip(axes[0], counts):
@@ -283,17 +350,28 @@ def roofline(bench, machine, out):
             ax.loglog(x, y, color="red" if i == 0 else "0.5", linewidth=2 if i == 0 else 1,
                       linestyle="-" if i == 0 else "--",
                       label="measured roofs (FMA peak per ISA, STREAM bandwidth)" if i == 0 else None)
-            ax.text(x[-1], peak.median * 1.06, f"{isa} FMA peak {peak.median:.3g} GFLOP/s",
-                    ha="right", va="bottom", fontsize=7, color="red" if i == 0 else "0.4")
+            ax.text(x[0] * 1.5, peak.median * 1.06, f"{isa} FMA peak {peak.median:.3g} GFLOP/s",
+                    ha="left", va="bottom", fontsize=7, color="red" if i == 0 else "0.4")
         if bw:
-            x_text = 0.1
-            ax.text(x_text, x_text * bw.median * 1.25, f"STREAM {bw.median:.3g} GB/s", rotation=0,
+            ax.text(x[0] * 1.5, x[0] * 1.5 * bw.median * 1.6, f"DRAM STREAM {bw.median:.3g} GB/s", rotation=0,
                     fontsize=7, color="red", ha="left", va="bottom")
-        for j, v in enumerate(variants):
-            pts = [r for r in rows if r.threads == t and r.variant == v]
-            if pts:
-                ax.scatter([r.ai for r in pts], [r.rate.median for r in pts], s=22, color=colors[v],
-                           marker=markers[j % len(markers)], label=v, alpha=0.85, edgecolors="none")
+        for v in variants:
+            for fam in families:
+                pts = [r for r in rows if r.threads == t and r.variant == v and r.suites and r.suites[0] == fam]
+                if pts:
+                    ax.scatter([r.ai for r in pts], [r.rate.median for r in pts], s=26, color=styles.color(v),
+                               marker=family_marker[fam], alpha=0.85, edgecolors="none")
+        # Which shape is which: a shape's column is labelled above its fastest point, the fastest
+        # shapes first, skipping a column within 15 % of one already labelled (the labels would collide).
+        tops = [max((r for r in rows if r.threads == t and r.shape == shape), key=lambda r: r.rate.median)
+                for shape in {r.shape for r in rows if r.threads == t}]
+        labelled = []
+        for top in sorted(tops, key=lambda r: -r.rate.median):
+            if all(abs(math.log(top.ai / ai)) > 0.14 for ai in labelled):
+                labelled.append(top.ai)
+                ax.annotate(bench.shape_label(top.shape), (top.ai, top.rate.median), xytext=(0, 6),
+                            textcoords="offset points", rotation=90, fontsize=6.5, ha="center", va="bottom",
+                            color="0.25")
         over = [r for r in rows if r.threads == t and r.above_roof]
         if over:
             ax.scatter([r.ai for r in over], [r.rate.median for r in over], s=110, facecolors="none",
@@ -302,13 +380,16 @@ def roofline(bench, machine, out):
         ax.set_ylabel("GFLOP/s (median)")
         ax.set_title(f"Roofline, {t} thread{'s' if t > 1 else ''}: every conv2d (variant, shape)")
         ax.grid(which="both", alpha=0.3)
-    legend = {}
+        ax.set_ylim(top=ax.get_ylim()[1] * 4)  # room for the shape labels
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color=styles.color(v), marker="o", linestyle="none", label=v) for v in variants]
+    handles += [Line2D([], [], color="0.3", marker=family_marker[f], linestyle="none", label=f"suite {f}")
+                for f in families]
     for ax in axes[0]:
         for h, l in zip(*ax.get_legend_handles_labels()):
-            legend.setdefault(l, h)
-    handles, labels = list(legend.values()), list(legend.keys())
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(5, len(labels)),
-               fontsize=8)
+            if l not in [x.get_label() for x in handles]:
+                handles.append(h)
+    axes[0][-1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, fontsize=8)
     return [save(fig, out, "roofline.png")]
 
 

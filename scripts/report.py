@@ -2,9 +2,15 @@
 """Writes REPORT.md from what scripts/run-lab produced in one directory:
 machine.json (`convlab machine`), bench-*.json (convlab-bench), check-seed.txt
 (`convlab check`), the PNGs of scripts/plots.py, run.json (run-lab's own
-record: mode, commands, step times) and, for --full, study-*.md sections.
+record: mode, commands, step times) and study-*.md sections (--full, or a
+study run into the same directory).
 
-  report.py DIR          writes DIR/REPORT.md (figures linked relative to DIR)
+REPORT.md answers first: per layer, the lab's best variant against oneDNN and
+the roof, the worst gaps, the three questions' answers (or how to get them);
+then the figures. Details go to linked files: machine.md, matrix-SUITE.md,
+scaling.md, plans.md.
+
+  report.py DIR          writes DIR/REPORT.md and its detail files
 """
 import glob
 import json
@@ -153,6 +159,14 @@ def above_roof_section(bench):
 def matrix_tables(bench, suite, isa, d):
     lines = []
     best = "onednn-best:compute"
+
+    def ratio(r, other):
+        if other is None:
+            return "–"
+        if r.unstable or other.unstable:
+            return "unstable"
+        return f"{r.rate.median / other.rate.median:.3g}"
+
     for op in ("conv2d", "pool2d"):
         shapes = bench.shapes_of(op, suite)
         reference = bench.reference_variant(op)
@@ -163,6 +177,7 @@ def matrix_tables(bench, suite, isa, d):
             unit = "GFLOP/s" if op == "conv2d" else "GB/s"
             pct = f"% peak ({isa})" if op == "conv2d" else "% bw"
             variants = bench.ordered_variants(op, rows)
+            has_onednn = any(bench.find(op, best, s, t) for s in shapes)
             out = []
             for s in shapes:
                 base = bench.find(op, reference, s, t)
@@ -172,26 +187,146 @@ def matrix_tables(bench, suite, isa, d):
                     r = bench.find(op, v, s, t)
                     if r is None:
                         continue
-                    out.append([
+                    cells = [
                         f"{r.short_label()} `{s}`" if first else "",
-                        v + (" (baseline)" if r.kind != "ladder" else ""),
+                        v + (" (baseline)" if r.kind == "baseline" else "") + (" (unstable)" if r.unstable else ""),
                         f"**{fmt_rate(r.rate.median)}**", fmt_spread(r.rate),
                         (fmt_rate(r.pct.median) + (" ⚠" if r.above_roof else "")) if r.pct else "–",
-                        f"{r.rate.median / base.rate.median:.3g}" if base else "–",
-                        f"{r.rate.median / top.rate.median:.3g}" if top else "–",
-                        fmt_time(r.time_us.median),
-                    ])
+                        ratio(r, base)]
+                    if has_onednn:
+                        cells.append(ratio(r, top))
+                    out.append(cells + [fmt_time(r.time_us.median)])
                     first = False
+            header = ["shape", "variant", unit, "min–max", pct, f"× {reference}"]
+            header += ["× oneDNN best"] if has_onednn else []
             lines += ["", f"### {op}, suite {suite}, {t} thread{'s' if t > 1 else ''}", "",
-                      table(["shape", "variant", unit, "min–max", pct, f"× {reference}", "× oneDNN best",
-                             "time/call"], out)]
+                      table(header + ["time/call"], out)]
             if any(row[4].endswith("⚠") for row in out):
                 lines += ["", f"⚠ {ABOVE_ROOF}: a kernel cannot beat the hardware, so the roof these rows are "
-                              "divided by is wrong for them (see \"Rows above their roof\")."]
+                              "divided by is wrong for them (see REPORT.md, \"Rows above their roof\")."]
             fig = f"ladder-{op}-{suite}-t{t}.png"
             if os.path.exists(os.path.join(d, fig)):
                 lines += ["", f"![ladder {op} {suite} {t} thread{'s' if t > 1 else ''}]({fig})"]
     return lines
+
+
+QUESTIONS = [
+    ("q1-cache", "Q1, cache locality", "which loop order and blocking give cache locality", "~15 min"),
+    ("q2-parallel", "Q2, parallelization", "how to split the convolution over cores", "~5 min"),
+    ("q3-memory", "Q3, memory", "what a small CNN needs for a batch of 32 CIFAR-10 images", "~1 min"),
+]
+
+
+def first_paragraph(markdown):
+    """The answer a study section opens with: its first paragraph after the heading."""
+    paragraph = []
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            if paragraph:
+                break
+            continue
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.append(line.strip())
+    return " ".join(paragraph)
+
+
+def questions_section(d):
+    lines = ["", "## The three questions", ""]
+    for name, title, what, duration in QUESTIONS:
+        path = os.path.join(d, f"study-{name}.md")
+        answer = ""
+        if os.path.exists(path):
+            with open(path) as f:
+                answer = first_paragraph(f.read())
+        if answer:
+            lines.append(f"- **{title}** ({what}): {answer} — details in [study-{name}.md](study-{name}.md).")
+        else:
+            lines.append(f"- **{title}** ({what}): not run here. `scripts/run-lab --full` runs every study, or "
+                         f"alone: `scripts/study-{name} results/{name}` ({duration} on 2 cores).")
+    return lines
+
+
+def best_of(bench, op, shape, threads, names):
+    rows = [bench.find(op, v, shape, threads) for v in names]
+    rows = [r for r in rows if r is not None and not r.unstable]
+    return max(rows, key=lambda r: r.rate.median) if rows else None
+
+
+def ratio_cell(ours, theirs):
+    if ours is None or theirs is None:
+        return "–"
+    if theirs.unstable:
+        return "unstable"
+    return f"{ours.rate.median / theirs.rate.median:.2f}×"
+
+
+def findings_section(bench, suites, isa):
+    """Per suite and layer: the best rung of the lab against oneDNN and against the roof."""
+    lines = ["", "## Findings", "",
+             "Per layer, the fastest variant of the lab (ladder rungs and branches; unstable rows left out) "
+             "against oneDNN with NCHW in and out like every variant (`onednn-best`) and against oneDNN's "
+             f"convolution alone in its own layout (`onednn-best:compute`), and its % of the measured roof ({isa} FMA "
+             "peak for conv2d, the bandwidth at the layer's working set for pool2d). Above 1× the lab is faster.", ""]
+    ours = [v["name"] for v in bench.variants if v["kind"] != "baseline"]
+    gaps = []
+    for suite in suites:
+        counts = sorted({r.threads for r in bench.select(suite=suite)})
+        for op in ("conv2d", "pool2d"):
+            shapes = bench.shapes_of(op, suite)
+            if not shapes or not bench.select(op=op, suite=suite):
+                continue
+            header = ["layer"]
+            for t in counts:
+                header += [f"{t}T best", "× oneDNN", "× oneDNN compute", "% roof"] if op == "conv2d" else \
+                          [f"{t}T best", "GB/s", "% roof"]
+            rows = []
+            for shape in shapes:
+                cells = [bench.shape_label(shape)]
+                for t in counts:
+                    top = best_of(bench, op, shape, t, ours)
+                    if top is None:
+                        cells += ["–"] * (4 if op == "conv2d" else 3)
+                        continue
+                    pct = f"{top.pct.median:.0f} %" + (" ⚠" if top.above_roof else "") if top.pct else "–"
+                    if op == "conv2d":
+                        one = bench.find(op, "onednn-best", shape, t)
+                        compute = bench.find(op, "onednn-best:compute", shape, t)
+                        cells += [top.variant, ratio_cell(top, one), ratio_cell(top, compute), pct]
+                        if compute and not compute.unstable:
+                            gaps.append((top.rate.median / compute.rate.median, suite, bench.shape_label(shape), t,
+                                         top.variant))
+                    else:
+                        cells += [top.variant, fmt_rate(top.rate.median), pct]
+                rows.append(cells)
+            lines += [f"**{op}, suite {suite}** (details: [matrix-{suite}.md](matrix-{suite}.md))", "",
+                      table(header, rows), ""]
+    if gaps:
+        gaps.sort()
+        behind = [g for g in gaps if g[0] < 1.0]
+        lines.append(f"**Against oneDNN's convolution alone**: the lab is ahead on {len(gaps) - len(behind)} of "
+                     f"{len(gaps)} (layer, threads) pairs. Furthest behind: " +
+                     "; ".join(f"{label} at {t}T ({variant}, {r:.2f}×, suite {suite})"
+                               for r, suite, label, t, variant in gaps[:3]) + ".")
+    return lines
+
+
+def unstable_section(bench):
+    rows = [r for r in bench.rows if not r.error and r.unstable]
+    if not rows:
+        return []
+    out = ["", "## Unstable rows", "",
+           f"{len(rows)} row(s) varied too much to trust; they are left out of every ratio above "
+           "(re-run on a quieter machine):", ""]
+    out += [f"- `{r.op}/{r.variant}/{r.shape}/threads:{r.threads}`: {r.unstable}" for r in rows]
+    return out
+
+
+def write(path, lines):
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def main():
@@ -199,47 +334,37 @@ def main():
         print(__doc__)
         sys.exit(0 if len(sys.argv) == 2 else 2)
     d = sys.argv[1]
+    if not os.path.isdir(d):
+        sys.exit(f"report.py: {d}: no such directory")
     run = {}
-    if os.path.exists(os.path.join(d, "run.json")):
-        with open(os.path.join(d, "run.json")) as f:
-            run = json.load(f)
-    machine = Machine(os.path.join(d, "machine.json"))
-    files = sorted(glob.glob(os.path.join(d, "bench-*.json")))
-    bench = Bench(files)
+    try:
+        if os.path.exists(os.path.join(d, "run.json")):
+            with open(os.path.join(d, "run.json")) as f:
+                run = json.load(f)
+        machine = Machine(os.path.join(d, "machine.json"))
+        files = sorted(glob.glob(os.path.join(d, "bench-*.json")))
+        if not files:
+            sys.exit(f"report.py: {d}: no bench-*.json (run convlab-bench --json first)")
+        bench = Bench(files)
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"report.py: {d}: unreadable results ({e.__class__.__name__}: {e})")
     ctx = bench.contexts[0]["convlab"] if bench.contexts else {}
-    isa = ctx.get("isa", "avx512")
+    isa = ctx.get("isa") or machine.isas()[0]
+    order = run.get("suites", [])  # run-lab's order (the JSON files come sorted by name)
+    suites = sorted((s for s in bench.suites if s != "scaling"),
+                    key=lambda s: order.index(s) if s in order else len(order))
 
-    L = ["# convlab: the benchmark matrix", "",
-         f"Machine: **{machine.cpu['model']}** ({identity(machine)}); {machine.cpu['cores']} cores, "
-         f"{machine.cpu['hardware_threads']} hardware threads; ISA flags: "
-         f"{' '.join(machine.cpu.get('isa_flags', [])) or 'not recorded'}; plans' ISA **{isa}**; "
-         f"threads: {placement(machine)}.", ""]
+    L = ["# convlab: how close the ladder is to oneDNN and to the roof", ""]
+    produced = ""
     if run:
-        L += [f"Produced by `{run.get('command', 'scripts/run-lab')}` ({run.get('mode', '?')} mode) on "
-              f"{run.get('date', machine.date)}, in {run.get('elapsed', '?')}; branch `{run.get('git', '?')}`.", ""]
-    L += ["How to read it: every variant runs behind the same interface and only `plan.run` is timed "
-          "(planning, weight packing and data generation are outside the clock; one untimed warm-up run "
-          "precedes every repetition). Each figure is the **median over the repetitions** "
-          f"({ctx.get('reps', '?')} of about {ctx.get('min_time', '?')} s each, "
-          f"{'interleaved at random across all benchmarks' if ctx.get('interleaved') else 'back to back'}), "
-          "with the min–max spread. conv2d rates are GFLOP/s (2 FLOP per multiply-add); pool2d rates are "
-          "GB/s of compulsory traffic (input read once, output written once). "
-          f"% peak is against the fp32 FMA peak measured below for {isa} at the same thread count; "
-          "% bw against the best copy/triad bandwidth measured on a working set at least as large as the "
-          "row's (see the machine). "
-          f"× {bench.reference_variant('conv2d') or 'naive'} is the speed-up over the first ladder step on the same shape "
-          "and threads; × oneDNN best divides by the row `onednn-best:compute` (oneDNN's convolution in its own "
-          "blocked layouts, weights reordered beforehand, activation reorders not timed: what a framework "
-          "that keeps oneDNN layouts pays per layer). The row `onednn-best` times the same convolution with "
-          "the NCHW→blocked→NCHW activation reorders inside `run`, the contract every ladder step has; "
-          "`onednn-nchw` is oneDNN on plain NCHW/OIHW memory.", "",
-          "Caveats: this is a shared 2-core VM, so figures move by ±20–40 % from run to run, and multi-threaded "
-          "rows suffer most when another process holds a core; compare rows of one run, not across runs. "
-          "Debian's libbenchmark 1.7.1 is a debug build and prints a warning saying so; the timed code is "
-          "convlab's Release build and the library only runs the loop and the clock, so it does not affect "
-          "the figures.", ""]
-    L += machine_section(machine, ctx.get("onednn_version") and f"{ctx['onednn_version']} (Debian libdnnl)")
-
+        produced = (f" Produced by `{run.get('command', 'scripts/run-lab')}` ({run.get('mode', '?')} mode) on "
+                    f"{run.get('date', machine.date)} in {run.get('elapsed', '?')}, `{run.get('git', '?')}`.")
+    L += [f"**{machine.cpu['model']}** ({identity(machine)}), {machine.cpu['cores']} cores; plans' ISA **{isa}**; "
+          f"threads {placement(machine)}.{produced} Medians of {ctx.get('reps', '?')} interleaved repetitions; "
+          "only `plan.run` is timed. This VM is shared: compare rows of one run, not across runs."]
+    L += findings_section(bench, suites, isa)
+    L += questions_section(d)
+    L += unstable_section(bench)
     L += above_roof_section(bench)
 
     check = os.path.join(d, "check-seed.txt")
@@ -247,74 +372,95 @@ def main():
         with open(check) as f:
             text = f.read().strip().splitlines()
         summary = next((l for l in reversed(text) if "checks:" in l), text[-1] if text else "")
-        L += ["", "## Correctness first", "",
-              f"`convlab check --suite seed` (every variant, integer inputs compared exactly, random reals within "
-              f"the bound of compare.hpp): **{summary.strip()}** — full table in [check-seed.txt](check-seed.txt)."]
+        L += ["", f"**Correctness first**: `convlab check --suite seed` (integer inputs exact, reals within "
+                  f"compare.hpp's bound): {summary.strip()} ([check-seed.txt](check-seed.txt))."]
 
-    order = run.get("suites", [])  # run-lab's order (the JSON files come sorted by name)
-    matrix_suites = sorted((s for s in bench.suites if s != "scaling"),
-                           key=lambda s: order.index(s) if s in order else len(order))
-    for suite in matrix_suites:
-        L += ["", f"## The matrix: suite {suite}"]
-        L += matrix_tables(bench, suite, isa, d)
+    L += ["", "## Figures", ""]
+    for suite in suites:
+        for t in bench.thread_counts():
+            fig = f"ladder-conv2d-{suite}-t{t}.png"
+            if os.path.exists(os.path.join(d, fig)):
+                L.append(f"![ladder conv2d {suite} {t}T]({fig})")
+    for fig, what in (("size-scaling.png", "size scaling: time and rate against the image side N (the seed's "
+                                             "complexity analysis; fitted slopes in [scaling.md](scaling.md))"),
+                      ("thread-scaling.png", "thread scaling: speed-up over one thread per variant"),
+                      ("roofline.png", "roofline: every conv2d row under the measured roofs")):
+        if os.path.exists(os.path.join(d, fig)):
+            L += ["", f"{what[0].upper()}{what[1:]}:", "", f"![{fig}]({fig})"]
 
-    fits_path = os.path.join(d, "size-scaling.json")
-    if os.path.exists(os.path.join(d, "size-scaling.png")):
-        L += ["", "## Size scaling (the seed's complexity analysis)", "",
-              "The seed's question: a 3-channel square image of side N = 16 … 256, a 3×3 kernel, 16 output "
-              "channels (suite `scaling`). The work is 2·16·3·9·(N−2)² FLOP, so the time should grow like N² "
-              "while the data fits in cache; a slope above 2 means the rate falls as the image grows "
-              "(a memory effect), below 2 that small images pay a fixed overhead.", ""]
-        if os.path.exists(fits_path):
-            with open(fits_path) as f:
-                fits = json.load(f)
-            L.append(table(["variant", "threads", "fitted time ∝ N^k: k", "GFLOP/s ∝ N^k: k"],
-                           [[v, f["threads"], f"{f['time_slope']:.2f}", f"{f['gflops_slope']:+.2f}"]
-                            for v, f in fits.items()]))
-        L += ["", "![size scaling](size-scaling.png)"]
-        L += ["", "<details><summary>The scaling suite's rows</summary>"]
-        L += matrix_tables(bench, "scaling", isa, d)
-        L += ["", "</details>"]
-    if os.path.exists(os.path.join(d, "thread-scaling.png")):
-        L += ["", "## Thread scaling", "",
-              "Speed-up over one thread, geometric mean over each suite's shapes, for every variant (serial "
-              "steps stay at 1×).", "", "![thread scaling](thread-scaling.png)"]
-    if os.path.exists(os.path.join(d, "roofline.png")):
-        L += ["", "## Roofline", "",
-              "Every conv2d (variant, shape) by arithmetic intensity (FLOP per byte of compulsory traffic: "
-              "inputs, weights, bias and output once) and median GFLOP/s, under the measured roofs: the FMA "
-              "peak per ISA and the STREAM bandwidth at the same thread count.", "", "![roofline](roofline.png)"]
-
-    if bench.skipped:
-        L += ["", "## Skipped (a variant declared the shape unsupported)", ""]
-        L += [f"- `{s['name']}`: {s['reason']}" for s in bench.skipped]
-    errors = [r for r in bench.rows if r.error]
-    if errors:
-        L += ["", "## Failed rows", ""]
-        L += [f"- `{r.op}/{r.variant}/{r.shape}/threads:{r.threads}`: {r.error}" for r in errors]
-    if bench.plans:
-        L += ["", "<details><summary>What each oneDNN plan chose (implementation, layouts)</summary>", ""]
-        seen = {}
-        for name, what in bench.plans.items():
-            seen.setdefault(what, []).append(name)
-        for what, names in seen.items():
-            L.append(f"- {what}: {len(names)} row(s), e.g. `{names[0]}`")
-        L += ["", "</details>"]
-
+    # Details, each in its own file.
+    write(os.path.join(d, "machine.md"), ["# The machine", ""] + machine_section(
+        machine, ctx.get("onednn_version") and f"{ctx['onednn_version']} (Debian libdnnl)")[2:])
+    for suite in suites:
+        write(os.path.join(d, f"matrix-{suite}.md"), [f"# The matrix: suite {suite}", "", MATRIX_HOW_TO_READ.format(
+            reference=bench.reference_variant("conv2d") or "naive")] + matrix_tables(bench, suite, isa, d))
+    details = ["[machine.md](machine.md) (roofs: FMA peak per ISA and threads, bandwidth by working set)"]
+    details += [f"[matrix-{s}.md](matrix-{s}.md)" for s in suites]
+    if "scaling" in bench.suites:
+        write(os.path.join(d, "scaling.md"), scaling_lines(bench, isa, d))
+        details.append("[scaling.md](scaling.md)")
+    if bench.skipped or bench.plans or any(r.error for r in bench.rows):
+        write(os.path.join(d, "plans.md"), plans_lines(bench))
+        details.append(f"[plans.md](plans.md) ({len(bench.skipped)} skipped, "
+                       f"{sum(1 for r in bench.rows if r.error)} failed, what oneDNN chose)")
     for study in sorted(glob.glob(os.path.join(d, "study-*.md"))):
-        with open(study) as f:
-            L += ["", f.read().rstrip()]
-
+        details.append(f"[{os.path.basename(study)}]({os.path.basename(study)})")
+    L += ["", "## Details", "", "- " + "\n- ".join(details)]
     if run.get("steps"):
-        L += ["", "## This run", ""]
+        L += ["", "<details><summary>This run's steps</summary>", ""]
         L.append(table(["step", "seconds", "command"],
                        [[s["name"], f"{s['seconds']:.0f}", f"`{s['command']}`"] for s in run["steps"]]))
-    L += ["", "Files: " + ", ".join(f"[{f}]({f})" for f in sorted(os.listdir(d))
-                                    if f != "REPORT.md" and not f.startswith("."))]
-    with open(os.path.join(d, "REPORT.md"), "w") as f:
-        f.write("\n".join(L) + "\n")
+        L += ["", "</details>"]
+    write(os.path.join(d, "REPORT.md"), L)
     print(os.path.join(d, "REPORT.md"))
 
+
+MATRIX_HOW_TO_READ = (
+    "Each figure is the median over the repetitions with the min–max spread. conv2d rates are GFLOP/s (2 FLOP per "
+    "multiply-add); pool2d rates are GB/s of compulsory traffic (input read once, output written once). % peak is "
+    "against the fp32 FMA peak for the plans' ISA at the same thread count; % bw against the best copy/triad "
+    "bandwidth measured on a working set at least as large as the row's. × {reference} is the speed-up over the first "
+    "ladder step; × oneDNN best divides by `onednn-best:compute` (oneDNN's convolution in its own blocked layouts, "
+    "activation reorders not timed). `onednn-best` times the same convolution with the NCHW reorders inside `run`, "
+    "the contract every variant has; `onednn-nchw` is oneDNN on plain NCHW memory. Unstable rows are marked and left "
+    "out of ratios. Debian's libbenchmark is a debug build and warns so; the timed code is convlab's Release build.")
+
+
+def scaling_lines(bench, isa, d):
+    out = ["# Size scaling (the seed's complexity analysis)", "",
+           "A 3-channel square image of side N = 16 … 256, a 3×3 kernel, 16 output channels (suite `scaling`). The "
+           "work is 2·16·3·9·(N−2)² FLOP, so the time should grow like N² while the data fits in cache; a slope above "
+           "2 means the rate falls as the image grows (a memory effect), below 2 that small images pay a fixed "
+           "overhead.", ""]
+    fits_path = os.path.join(d, "size-scaling.json")
+    if os.path.exists(fits_path):
+        with open(fits_path) as f:
+            fits = json.load(f)
+        out.append(table(["variant", "threads", "fitted time ∝ N^k: k", "GFLOP/s ∝ N^k: k"],
+                         [[v, f["threads"], f"{f['time_slope']:.2f}", f"{f['gflops_slope']:+.2f}"]
+                          for v, f in fits.items()]))
+    out += ["", "![size scaling](size-scaling.png)"]
+    return out + matrix_tables(bench, "scaling", isa, d)
+
+
+def plans_lines(bench):
+    out = ["# Skipped rows, failed rows, and what oneDNN chose"]
+    if bench.skipped:
+        out += ["", "## Skipped (a variant declared the shape unsupported)", ""]
+        out += [f"- `{s['name']}`: {s['reason']}" for s in bench.skipped]
+    errors = [r for r in bench.rows if r.error]
+    if errors:
+        out += ["", "## Failed rows", ""]
+        out += [f"- `{r.op}/{r.variant}/{r.shape}/threads:{r.threads}`: {r.error}" for r in errors]
+    onednn = {name: what for name, what in bench.plans.items() if "/onednn" in name}
+    if onednn:
+        out += ["", "## What each oneDNN plan chose (implementation, layouts)", ""]
+        seen = {}
+        for name, what in sorted(onednn.items()):
+            seen.setdefault(what, []).append(name)
+        for what, names in sorted(seen.items(), key=lambda kv: -len(kv[1])):
+            out.append(f"- {what}: {len(names)} row(s), e.g. `{names[0]}`")
+    return out
 
 if __name__ == "__main__":
     main()

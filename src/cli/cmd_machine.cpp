@@ -5,6 +5,7 @@
 //   and build. Prints a summary; --json writes the machine description that
 //   the benchmark matrix (bench/), the plots and the report read back.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -124,8 +125,15 @@ void register_machine(CLI::App& app, Context&) {
     mo.threads = o->threads;
     for (const auto& name : o->isas) mo.isas.push_back(parse_isa(name));
     mo.stream = !o->no_stream;
-    if (progress_enabled()) mo.progress = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+    // On a terminal one line, rewritten per sample; in a log (CONVLAB_PROGRESS=1) a line each.
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    if (progress_enabled())
+      mo.progress = [tty](const std::string& line) {
+        if (tty) fmt::print(stderr, "\r\033[K{}", line);
+        else fmt::print(stderr, "{}\n", line);
+      };
     const MachineInfo m = measure_machine(mo);
+    if (progress_enabled() && tty) fmt::print(stderr, "\n");
     print_summary(m);
     if (!o->json.empty()) {
       save_machine(m, o->json);
