@@ -398,11 +398,16 @@ def main():
     ap.add_argument("figure", choices=["ladder", "size-scaling", "thread-scaling", "roofline", "all"])
     ap.add_argument("--bench", nargs="+", required=True, help="convlab-bench JSON file(s)")
     ap.add_argument("--machine", help="`convlab machine --json` file (roofs)")
-    ap.add_argument("--out", default="results", help="directory for the PNGs (default results)")
+    ap.add_argument("--out", help="directory for the PNGs (default: a new scratch directory, printed; never "
+                                  "results/, which scripts/run-lab owns)")
     ap.add_argument("--suite", default="scaling", help="size-scaling: the suite to fit (default scaling)")
     ap.add_argument("--isa", help="ladder: the ISA whose peak is drawn (default: the one the benchmark's plans "
                                   "used, from its JSON)")
     a = ap.parse_args()
+    if a.out is None:
+        import tempfile
+        a.out = tempfile.mkdtemp(prefix="convlab-plots-")
+        print(f"plots: writing into {a.out}", file=sys.stderr)
     os.makedirs(a.out, exist_ok=True)
     bench = Bench(a.bench)
     machine = Machine(a.machine) if a.machine else None
