@@ -8,6 +8,7 @@ them: rate is GFLOP/s for conv2d and GB/s of compulsory traffic for pool2d.
 """
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 
 
@@ -18,17 +19,45 @@ class Spread:
     max: float
 
 
+class LabDataError(Exception):
+    """A file the scripts read is missing or not what it should be; the message names it."""
+
+
+def die(program, message):
+    """One line on stderr and exit 2, the lab's code for bad input."""
+    print(f"{program}: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def read_json(path, what):
+    """The JSON in `path`, or LabDataError naming the file and what is wrong with it."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        raise LabDataError(f"{path}: cannot read the {what} ({e.strerror})") from None
+    if not text.strip():
+        raise LabDataError(f"{path}: empty; expected the {what}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LabDataError(f"{path}: not valid JSON, truncated or corrupt ({e.msg}, line {e.lineno}); "
+                           f"expected the {what}") from None
+
+
 class Machine:
     def __init__(self, path):
-        with open(path) as f:
-            self.json = json.load(f)
-        if "convlab_machine" not in self.json:
-            raise SystemExit(f"{path}: not a convlab machine description")
-        j = self.json
-        self.cpu = j["cpu"]
-        self.caches = j["caches"]
-        self.build = j["build"]
-        self.settings = j["settings"]
+        self.json = j = read_json(path, "machine description (`convlab machine --json`)")
+        if not isinstance(j, dict) or "convlab_machine" not in j:
+            raise LabDataError(f"{path}: not a convlab machine description (no \"convlab_machine\" key)")
+        try:
+            self.cpu = j["cpu"]
+            self.caches = j["caches"]
+            self.build = j["build"]
+            self.settings = j["settings"]
+            j["fma_peak_gflops"], j["stream_gbps"]
+        except (KeyError, TypeError) as e:
+            raise LabDataError(f"{path}: machine description without {e}") from None
         self.date = j.get("date", "")
 
     def _lookup(self, table, key, threads):
@@ -119,9 +148,18 @@ class Bench:
         self._mark_unstable()
 
     def _load(self, path):
-        with open(path) as f:
-            j = json.load(f)
-        ctx = json.loads(j["context"].get("convlab", "{}"))
+        j = read_json(path, "benchmark results (convlab-bench --json)")
+        try:
+            ctx = json.loads(j["context"].get("convlab", "{}"))
+            j["benchmarks"]
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError):
+            raise LabDataError(f"{path}: not convlab-bench's JSON (no context or benchmarks)") from None
+        try:
+            self._add(path, j, ctx)
+        except (KeyError, TypeError, ValueError, IndexError) as e:
+            raise LabDataError(f"{path}: a benchmark entry is malformed ({e.__class__.__name__}: {e})") from None
+
+    def _add(self, path, j, ctx):
         self.contexts.append({"file": path, "gb": {k: v for k, v in j["context"].items() if k != "convlab"},
                               "convlab": ctx})
         for v in ctx.get("variants", []):

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labdata import ABOVE_ROOF, Bench, Machine, geomean  # noqa: E402
+from labdata import ABOVE_ROOF, Bench, LabDataError, Machine, die, geomean  # noqa: E402
 
 LAB_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
               "#bcbd22", "#7f7f7f"]
@@ -408,9 +408,17 @@ def main():
         import tempfile
         a.out = tempfile.mkdtemp(prefix="convlab-plots-")
         print(f"plots: writing into {a.out}", file=sys.stderr)
-    os.makedirs(a.out, exist_ok=True)
-    bench = Bench(a.bench)
-    machine = Machine(a.machine) if a.machine else None
+    try:
+        os.makedirs(a.out, exist_ok=True)
+    except OSError as e:
+        die("plots.py", f"--out {a.out}: {e.strerror}")
+    try:
+        bench = Bench(a.bench)
+        machine = Machine(a.machine) if a.machine else None
+    except LabDataError as e:
+        die("plots.py", str(e))
+    if not bench.rows:
+        die("plots.py", "the benchmark JSON holds no rows to plot")
     if a.isa is None:
         a.isa = next((c["convlab"]["isa"] for c in bench.contexts if "isa" in c["convlab"]), None)
     if machine and a.isa not in machine.isas():

@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from labdata import ABOVE_ROOF, Bench, Machine  # noqa: E402
+from labdata import ABOVE_ROOF, Bench, LabDataError, Machine, die, read_json  # noqa: E402
 
 
 def fmt_rate(v):
@@ -325,29 +325,31 @@ def unstable_section(bench):
 
 
 def write(path, lines):
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    try:
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    except OSError as e:
+        die("report.py", f"{path}: cannot write ({e.strerror})")
 
 
 def main():
     if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
-        print(__doc__)
+        print(__doc__, file=sys.stdout if len(sys.argv) == 2 else sys.stderr)
         sys.exit(0 if len(sys.argv) == 2 else 2)
     d = sys.argv[1]
     if not os.path.isdir(d):
-        sys.exit(f"report.py: {d}: no such directory")
+        die("report.py", f"{d}: no such directory")
+    files = sorted(glob.glob(os.path.join(d, "bench-*.json")))
+    if not files:
+        die("report.py", f"{d}: no bench-*.json (scripts/run-lab writes them; or convlab-bench --json)")
     run = {}
     try:
         if os.path.exists(os.path.join(d, "run.json")):
-            with open(os.path.join(d, "run.json")) as f:
-                run = json.load(f)
+            run = read_json(os.path.join(d, "run.json"), "run record")
         machine = Machine(os.path.join(d, "machine.json"))
-        files = sorted(glob.glob(os.path.join(d, "bench-*.json")))
-        if not files:
-            sys.exit(f"report.py: {d}: no bench-*.json (run convlab-bench --json first)")
         bench = Bench(files)
-    except (OSError, ValueError, KeyError) as e:
-        sys.exit(f"report.py: {d}: unreadable results ({e.__class__.__name__}: {e})")
+    except LabDataError as e:
+        die("report.py", str(e))
     ctx = bench.contexts[0]["convlab"] if bench.contexts else {}
     isa = ctx.get("isa") or machine.isas()[0]
     order = run.get("suites", [])  # run-lab's order (the JSON files come sorted by name)
