@@ -80,7 +80,12 @@ const PoolVariant* find_pool2d_variant(std::string_view name) {
 }
 
 const char* to_string(VariantKind kind) {
-  return kind == VariantKind::baseline ? "baseline" : "ladder";
+  switch (kind) {
+    case VariantKind::ladder: return "ladder";
+    case VariantKind::branch: return "branch";
+    case VariantKind::baseline: return "baseline";
+  }
+  return "?";
 }
 
 }  // namespace convlab

@@ -18,6 +18,6 @@ std::span<const PoolVariant* const> pool2d_variants();
 const ConvVariant* find_conv2d_variant(std::string_view name);
 const PoolVariant* find_pool2d_variant(std::string_view name);
 
-const char* to_string(VariantKind kind);  // "ladder" / "baseline"
+const char* to_string(VariantKind kind);  // "ladder" / "branch" / "baseline"
 
 }  // namespace convlab
