@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "convlab/error.hpp"
-#include "convlab/network.hpp"
+#include "q3-memory/network.hpp"
 #include "convlab/registry.hpp"
 
 namespace convlab {

@@ -203,6 +203,8 @@ const auto& ladder_step(std::string_view name, std::string_view summary, Variant
   return variant;
 }
 
+const char* to_string(VariantKind kind);  // "ladder" / "branch" / "baseline"
+
 // Throws convlab::Error naming "threads" or "isa" when options are unusable.
 void validate(const PlanOptions& options);
 

@@ -11,7 +11,7 @@
 #include "convlab/cache.hpp"
 #include "convlab/error.hpp"
 #include "convlab/memory.hpp"
-#include "convlab/network.hpp"
+#include "q3-memory/network.hpp"
 #include "convlab/registry.hpp"
 #include "table.hpp"
 

@@ -469,7 +469,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
 
 int main(int argc, char** argv) {
   CLI::App app{"convlab-parallel: parallel strategies for the multi-channel convolution (Q2).\n"
-               "Strategies: oc, rows, batch, block (step 04's split), nested; all run step 03's kernel.",
+               "Strategies: oc, rows, batch, block (step 05's split), nested; all run step 04's loops.",
                "convlab-parallel"};
   std::vector<std::string> shapes = {"mb32ic32ih15oc64kh3"}, strategies = kStrategies;
   std::vector<int> threads = {1, 2};
