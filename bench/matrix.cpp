@@ -164,15 +164,8 @@ struct Bench {
   std::shared_ptr<void> keep_alive;  // plan and buffers
 };
 
-// Strips the n"label" so that names stay filter-friendly and one shape is one name.
-std::string canonical(const Problem& p) {
-  return std::visit(
-      [](auto q) {
-        q.name.clear();
-        return format_descriptor(q);
-      },
-      p);
-}
+// Without the n"label", so that names stay filter-friendly and one shape is one name.
+std::string canonical(const Problem& p) { return format_descriptor(p); }
 
 std::vector<int> parse_threads(const std::vector<int>& given) {
   std::vector<int> out = given;
@@ -263,9 +256,8 @@ int run(int argc, char** argv) {
     nlohmann::json where;  // [{suite, label}]
   };
   std::vector<Shape> shapes;
-  auto add_shape = [&](const Problem& p, const std::string& suite) {
+  auto add_shape = [&](const Problem& p, const std::string& label, const std::string& suite) {
     const std::string key = canonical(p);
-    const std::string label = std::visit([](const auto& q) { return q.name; }, p);
     auto it = std::find_if(shapes.begin(), shapes.end(), [&](const Shape& s) { return canonical(s.problem) == key; });
     if (it == shapes.end()) {
       shapes.push_back({p, {}, nlohmann::json::array()});
@@ -276,8 +268,11 @@ int run(int argc, char** argv) {
     it->where.push_back({{"suite", suite}, {"label", label}});
   };
   for (const auto& s : o.suites)
-    for (const auto& e : load_suite(s)) add_shape(e.problem, s);
-  for (const auto& d : o.shapes) add_shape(parse_problem(d), "--shape");
+    for (const auto& e : load_suite(s)) add_shape(e.problem, e.label, s);
+  for (const auto& d : o.shapes) {
+    const LabeledProblem lp = parse_labeled_problem(d);
+    add_shape(lp.problem, lp.label, "--shape");
+  }
 
   // Every (shape, threads, variant): plan, or skip with the variant's reason.
   const std::string filter = benchmark::GetBenchmarkFilter();

@@ -50,7 +50,7 @@ struct Job {
   std::vector<double> seconds;
 };
 
-Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt) {
+Job conv_job(const ConvVariant& v, const Conv2dParams& p, const std::string& label, const PlanOptions& opt) {
   struct State {
     ConvData data;
     Tensor out;
@@ -61,7 +61,7 @@ Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt
   Job j;
   j.op = "conv2d";
   j.variant = v.name();
-  j.shape = format_descriptor(p);
+  j.shape = format_descriptor(p, label);
   j.work = static_cast<double>(p.flops());
   j.call = [s] { s->plan->run(s->data.input.span(), s->out.span()); };
   j.plan = s->plan->describe();
@@ -69,7 +69,7 @@ Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt
   return j;
 }
 
-Job pool_job(const PoolVariant& v, const Pool2dParams& p, const PlanOptions& opt) {
+Job pool_job(const PoolVariant& v, const Pool2dParams& p, const std::string& label, const PlanOptions& opt) {
   struct State {
     Tensor in, out;
     std::unique_ptr<PoolPlan> plan;
@@ -79,7 +79,7 @@ Job pool_job(const PoolVariant& v, const Pool2dParams& p, const PlanOptions& opt
   Job j;
   j.op = "pool2d";
   j.variant = v.name();
-  j.shape = format_descriptor(p);
+  j.shape = format_descriptor(p, label);
   j.work = static_cast<double>(p.min_bytes());
   j.is_conv = false;
   j.call = [s] { s->plan->run(s->in.span(), s->out.span()); };
@@ -133,19 +133,19 @@ void register_run(CLI::App& app, Context&) {
           const ConvVariant* v = find_conv2d_variant(name);
           if (!v) continue;
           if (const Support s = v->supports(*p); !s) {
-            skipped.push_back(name + " on " + format_descriptor(*p) + ": " + s.reason);
+            skipped.push_back(name + " on " + format_descriptor(*p, e.label) + ": " + s.reason);
             continue;
           }
-          jobs.push_back(conv_job(*v, *p, opt));
+          jobs.push_back(conv_job(*v, *p, e.label, opt));
         } else {
           const auto& pp = std::get<Pool2dParams>(e.problem);
           const PoolVariant* v = find_pool2d_variant(name);
           if (!v) continue;
           if (const Support s = v->supports(pp); !s) {
-            skipped.push_back(name + " on " + format_descriptor(pp) + ": " + s.reason);
+            skipped.push_back(name + " on " + format_descriptor(pp, e.label) + ": " + s.reason);
             continue;
           }
-          jobs.push_back(pool_job(*v, pp, opt));
+          jobs.push_back(pool_job(*v, pp, e.label, opt));
         }
       }
     if (jobs.empty()) throw Error("variant", fmt::format("{}", fmt::join(o->variants, ",")),
