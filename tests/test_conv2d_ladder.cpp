@@ -10,7 +10,7 @@
 
 #include "convlab/cache.hpp"
 #include "convlab/descriptor.hpp"
-#include "conv2d/ladder_testing.hpp"
+#include "conv2d/ladder_hooks.hpp"
 #include "tester.hpp"
 
 

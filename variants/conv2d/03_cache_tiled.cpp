@@ -21,20 +21,18 @@
 //   output tile oc_tile * oh_tile * ow * 4 plus its weights <= L2/2, all
 //   channels of the group first; ow_tile cuts a row only when fewer than 16
 //   channels' windows fit L1/2. Here (L1d 48 KiB, L2 1 MiB) the ResNet layer
-//   gets ic_block 35, oc_tile 64, oh_tile 30, ow_tile 56. Re-run:
+//   gets ic_block 35, oc_tile 64, oh_tile 30, ow_tile 56 (the Q1 study recuts
+//   them for other caches: convlab-loops tiles --assume-cache L1,L2). Re-run:
 //   build/release/convlab run --variant register_blocked,cache_tiled --shape mb1ic128ih112oc64kh3ph1 --reps 5
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <fmt/core.h>
 #include <memory>
 
 #include "conv2d/kernel/pack.hpp"
 #include "conv2d/kernel/taps.hpp"
 #include "convlab/cache.hpp"
-#include "convlab/error.hpp"
 #include "convlab/variant.hpp"
-#include "ladder_testing.hpp"
+#include "ladder_hooks.hpp"
 
 namespace convlab::conv2d {
 
@@ -61,35 +59,26 @@ CacheTiles choose_cache_tiles(const Conv2dParams& p, int64_t l1_bytes, int64_t l
 
 namespace {
 
-// The cache sizes the tiles are cut for: this machine's, or the experiment's
-// CONVLAB_BLOCKED_CACHE="L1,L2" (bytes), which re-runs the step with the
-// tiles another cache would get (see the header's cache experiment).
-std::pair<int64_t, int64_t> cache_sizes_for_tiles() {
-  const char* text = std::getenv("CONVLAB_BLOCKED_CACHE");
-  if (text == nullptr || *text == '\0') return {cache_info().l1d_bytes, cache_info().l2_bytes};
-  long long l1 = 0, l2 = 0;
-  char tail = 0;
-  if (std::sscanf(text, "%lld,%lld%c", &l1, &l2, &tail) != 2 || l1 < 1 || l2 < 1)
-    throw Error("CONVLAB_BLOCKED_CACHE", text, "expected L1,L2 in bytes, both >= 1");
-  return {l1, l2};
-}
-
 class CacheTiledPlan final : public ConvPlan {
  public:
   CacheTiledPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)
+      : CacheTiledPlan(p, o, w, b, cache_info().l1d_bytes, cache_info().l2_bytes) {}
+  CacheTiledPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b, int64_t l1_bytes,
+                 int64_t l2_bytes)
       : ConvPlan(p, o),
         w_(w),
         b_(b),
         input_(p, 1),
-        tiles_(choose_cache_tiles(p, cache_sizes_for_tiles().first, cache_sizes_for_tiles().second)) {}
+        tiles_(choose_cache_tiles(p, l1_bytes, l2_bytes)),
+        l1_bytes_(l1_bytes),
+        l2_bytes_(l2_bytes) {}
 
   std::size_t workspace_bytes() const override { return input_.bytes(); }
   std::size_t packed_weight_bytes() const override { return input_.table_bytes(); }
   std::string describe() const override {
-    const auto [l1, l2] = cache_sizes_for_tiles();
     return fmt::format("ic_block {} oc_tile {} oh_tile {} ow_tile {} taps {} (tiles for L1 {} KiB, L2 {} KiB)",
                        tiles_.ic_block, tiles_.oc_tile, tiles_.oh_tile, tiles_.ow_tile, kernel::kTaps,
-                       l1 / 1024, l2 / 1024);
+                       l1_bytes_ / 1024, l2_bytes_ / 1024);
   }
 
  private:
@@ -131,9 +120,16 @@ class CacheTiledPlan final : public ConvPlan {
   const float* b_;
   kernel::PaddedInput input_;
   CacheTiles tiles_;
+  int64_t l1_bytes_, l2_bytes_;  // the caches the tiles are cut for
 };
 
 }  // namespace
+
+std::unique_ptr<ConvPlan> cache_tiled_plan(const Conv2dParams& p, const float* w, const float* b,
+                                           int64_t l1_bytes, int64_t l2_bytes) {
+  validate(p);
+  return std::make_unique<CacheTiledPlan>(p, PlanOptions{}, w, b, l1_bytes, l2_bytes);
+}
 
 const ConvVariant& cache_tiled() {
   return ladder_step<CacheTiledPlan>("cache_tiled", "02 in tiles over oc / rows / ic sized from L1 and L2");

@@ -32,7 +32,7 @@
 #include "conv2d/kernel/pack.hpp"
 #include "conv2d/kernel/tiles.hpp"
 #include "convlab/variant.hpp"
-#include "ladder_testing.hpp"
+#include "ladder_hooks.hpp"
 
 namespace convlab::conv2d {
 
