@@ -1,13 +1,12 @@
 // conv2d step 03 — cache-tiled: 02's loops cut into tiles sized from the caches
 // this machine reports (convlab::cache_info(), read from sysfs).
-// What changed from 02_register_blocked: 02 sweeps all K taps of one output
-//   row before the next, and every output channel streams the whole input
-//   again. Here output channels, output rows and input channels (and output
-//   columns, for very wide rows) are tiled: the input window of an
-//   input-channel block for one output row (ic_block x ekh padded rows) stays
-//   in L1 while every output channel of the tile uses it, and the output tile
-//   (oc_tile x oh_tile rows) with its weights stays in L2 while the
-//   input-channel blocks stream by.
+// What changed from 02_register_blocked: 02 sweeps all K taps of an output row
+//   before the next, every output channel streaming the whole input. Here
+//   output channels, rows and input channels (and columns of very wide rows)
+//   are tiled: the input window of an input-channel block for one output row
+//   (ic_block x ekh padded rows) stays in L1 while every output channel of the
+//   tile uses it, and the output tile (oc_tile x oh_tile rows) with its
+//   weights stays in L2 while the input-channel blocks stream by.
 // Why (the bottleneck it targets): 02's input re-reads from L2 or further.
 //   Measured, they are worth little here (AMD EPYC (Zen 5), AVX-512 VM, 1
 //   thread, medians of 5): 29.1 against 28.9 GFLOP/s on mb1ic64ih56oc64kh3ph1;
