@@ -46,16 +46,22 @@ SimdConv::SimdConv(const Conv2dParams& p, const float* weights, const float* bia
 
 void SimdConv::rows(const float* image, float* y, int64_t n, int64_t g, int64_t oh0, int64_t oh1, int64_t b0,
                     int64_t b1) const {
-  const int64_t OW = p_.ow(), plane = p_.oh() * OW, block = weights_.block, ocg = p_.ocg();
+  // Locals, not members: the kernel is called through a pointer, so the
+  // compiler would reload every member after each call.
+  const int64_t OW = p_.ow(), plane = p_.oh() * OW, block = weights_.block, ocg = p_.ocg(), K = weights_.taps;
+  const int64_t P = pixels_, row_step = input_.row_origin(1);
+  const kernel::MicroKernel full_tile = full_tile_, last_tile = last_tile_;
+  const int64_t* offsets = input_.tap_offsets();
   const float* planes = image + g * input_.group_floats();
+  const float* w = weights_.block_weights(g, 0);
+  const float* bias = weights_.block_bias(g, 0);
   float* out = y + (n * p_.oc + g * ocg) * plane;
   for (int64_t oh = oh0; oh < oh1; ++oh)
-    for (int64_t t0 = 0; t0 < OW; t0 += pixels_) {
-      const kernel::MicroKernel tile = t0 + pixels_ < OW ? full_tile_ : last_tile_;
+    for (int64_t t0 = 0; t0 < OW; t0 += P) {
+      const kernel::MicroKernel tile = t0 + P < OW ? full_tile : last_tile;
       for (int64_t b = b0; b < b1; ++b)
-        tile(planes + input_.row_origin(oh) + t0, input_.tap_offsets(), weights_.taps, weights_.block_weights(g, b),
-             weights_.block_bias(g, b), out + b * block * plane + oh * OW + t0, plane,
-             static_cast<int>(std::min(block, ocg - b * block)));
+        tile(planes + oh * row_step + t0, offsets, K, w + b * K * block, bias + b * block,
+             out + b * block * plane + oh * OW + t0, plane, static_cast<int>(std::min(block, ocg - b * block)));
     }
 }
 
