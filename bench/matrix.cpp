@@ -55,11 +55,11 @@
 #include <thread>
 #include <vector>
 
-#include "convlab/data.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
 #include "convlab/registry.hpp"
+#include "convlab/timed_job.hpp"
 #include "convlab/suite.hpp"
 #include "convlab/timing.hpp"
 
@@ -187,15 +187,8 @@ struct Bench {
   std::shared_ptr<void> keep_alive;  // plan and buffers
 };
 
-// Strips the n"label" so that names stay filter-friendly and one shape is one name.
-std::string canonical(const Problem& p) {
-  return std::visit(
-      [](auto q) {
-        q.name.clear();
-        return format_descriptor(q);
-      },
-      p);
-}
+// Without the n"label", so that names stay filter-friendly and one shape is one name.
+std::string canonical(const Problem& p) { return format_descriptor(p); }
 
 std::vector<int> parse_threads(const std::vector<int>& given) {
   std::vector<int> out = given;
@@ -289,9 +282,8 @@ int run(int argc, char** argv) {
     nlohmann::json where;  // [{suite, label}]
   };
   std::vector<Shape> shapes;
-  auto add_shape = [&](const Problem& p, const std::string& suite) {
+  auto add_shape = [&](const Problem& p, const std::string& label, const std::string& suite) {
     const std::string key = canonical(p);
-    const std::string label = std::visit([](const auto& q) { return q.name; }, p);
     auto it = std::find_if(shapes.begin(), shapes.end(), [&](const Shape& s) { return canonical(s.problem) == key; });
     if (it == shapes.end()) {
       shapes.push_back({p, {}, nlohmann::json::array()});
@@ -302,8 +294,11 @@ int run(int argc, char** argv) {
     it->where.push_back({{"suite", suite}, {"label", label}});
   };
   for (const auto& s : o.suites)
-    for (const auto& e : load_suite(s)) add_shape(e.problem, s);
-  for (const auto& d : o.shapes) add_shape(parse_problem(d), "--shape");
+    for (const auto& e : load_suite(s)) add_shape(e.problem, e.label, s);
+  for (const auto& d : o.shapes) {
+    const LabeledProblem lp = parse_labeled_problem(d);
+    add_shape(lp.problem, lp.label, "--shape");
+  }
 
   // Every (shape, threads, variant): plan, or skip with the variant's reason.
   const std::string filter = benchmark::GetBenchmarkFilter();
@@ -363,80 +358,41 @@ int run(int argc, char** argv) {
         skipped.push_back({{"name", name}, {"reason", reason}});
         fmt::print(stderr, "skip {}: {}\n", name, reason);
       };
-      if (is_conv) {
-        const auto& p = std::get<Conv2dParams>(shape.problem);
-        for (const ConvVariant* v : conv2d_variants()) {
-          if (!selected(v->name())) continue;
-          auto b = make(v->name(), false);
-          if (!filter_selects(filter, b->name)) continue;
-          if (const Support s = v->supports(p); !s) {
-            skip(v->name(), s.reason);
-            continue;
-          }
-          struct State {
-            ConvData data;
-            Tensor out;
-            std::unique_ptr<ConvPlan> plan;
-          };
-          auto st = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-          try {
-            st->plan = v->plan(p, st->data.weights.span(), st->data.bias.span(), opt);
-          } catch (const std::exception& e) {
-            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
-            benches.push_back(b);
-            continue;
-          }
-          b->flops = static_cast<double>(p.flops());
-          b->bytes = static_cast<double>(p.min_bytes());
-          b->work = b->flops;
-          b->warm = [s = st.get()] { s->plan->run(s->data.input.span(), s->out.span()); };
-          b->call = b->warm;
-          b->keep_alive = st;
-          if (const std::string d = st->plan->describe(); !d.empty()) plans[b->name] = d;
-          benches.push_back(b);
-          if (st->plan->has_compute_only()) {
-            auto c = make(v->name(), true);
-            if (!filter_selects(filter, c->name)) continue;
-            c->flops = b->flops;
-            c->bytes = b->bytes;
-            c->work = b->work;
-            c->warm = b->warm;  // run() once: the compute reads what it converted
-            c->call = [s = st.get()] { s->plan->run_compute_only(); };
-            c->keep_alive = st;
-            plans[c->name] = st->plan->describe() + "; timed: the convolution alone (run_compute_only)";
-            benches.push_back(c);
-          }
+      for (const std::string_view variant : variant_names(shape.problem)) {
+        if (!selected(variant)) continue;
+        auto b = make(variant, false);
+        if (!filter_selects(filter, b->name)) continue;
+        if (const Support s = supports(shape.problem, variant); !s) {
+          skip(variant, s.reason);
+          continue;
         }
-      } else {
-        const auto& p = std::get<Pool2dParams>(shape.problem);
-        for (const PoolVariant* v : pool2d_variants()) {
-          if (!selected(v->name())) continue;
-          auto b = make(v->name(), false);
-          if (!filter_selects(filter, b->name)) continue;
-          if (const Support s = v->supports(p); !s) {
-            skip(v->name(), s.reason);
-            continue;
-          }
-          struct State {
-            Tensor in, out;
-            std::unique_ptr<PoolPlan> plan;
-          };
-          auto st = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-          try {
-            st->plan = v->plan(p, opt);
-          } catch (const std::exception& e) {
-            b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
-            benches.push_back(b);
-            continue;
-          }
-          b->flops = static_cast<double>(p.flops());
-          b->bytes = static_cast<double>(p.min_bytes());
-          b->work = b->bytes;
-          b->warm = [s = st.get()] { s->plan->run(s->in.span(), s->out.span()); };
-          b->call = b->warm;
-          b->keep_alive = st;
-          if (const std::string d = st->plan->describe(); !d.empty()) plans[b->name] = d;
+        std::shared_ptr<TimedJob> job;
+        try {
+          job = std::make_shared<TimedJob>(make_timed_job(shape.problem, variant, opt));
+        } catch (const std::exception& e) {
+          b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
           benches.push_back(b);
+          continue;
+        }
+        b->flops = job->flops;
+        b->bytes = job->bytes;
+        b->work = job->work;
+        b->warm = job->call;
+        b->call = job->call;
+        b->keep_alive = job;
+        if (!job->describe.empty()) plans[b->name] = job->describe;
+        benches.push_back(b);
+        if (job->compute_only) {
+          auto c = make(variant, true);
+          if (!filter_selects(filter, c->name)) continue;
+          c->flops = b->flops;
+          c->bytes = b->bytes;
+          c->work = b->work;
+          c->warm = b->warm;  // run() once: the compute reads what it converted
+          c->call = job->compute_only;
+          c->keep_alive = job;
+          plans[c->name] = job->describe + "; timed: the convolution alone (run_compute_only)";
+          benches.push_back(c);
         }
       }
     }

@@ -1,6 +1,6 @@
 // Step-specific checks of the conv2d ladder, beside the generic tests that
-// run every variant (test_conv2d.cpp): the blocked step's tile choice on odd
-// cache sizes, the byte counts the SIMD and im2col plans report, and the
+// run every variant (test_conv2d.cpp): the cache-tiled step's tile choice on
+// odd cache sizes, the byte counts the SIMD and im2col plans report, and the
 // parallel step's threaded path on shapes above its serial cutoff, with
 // every parameter at once.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 
 #include "convlab/cache.hpp"
 #include "convlab/descriptor.hpp"
-#include "conv2d/ladder_testing.hpp"
+#include "conv2d/ladder_hooks.hpp"
 #include "tester.hpp"
 
 
@@ -31,12 +31,12 @@ std::unique_ptr<ConvPlan> plan_for(const char* name, const Conv2dParams& p, Plan
   return variant(name).plan(p, w, b, o);
 }
 
-// --- 02_blocked: tiles from the cache sizes -------------------------------
-TEST(BlockedTiles, WindowFitsHalfOfL1AndTileFitsHalfOfL2) {
+// --- 03_cache_tiled: tiles from the cache sizes ----------------------------
+TEST(CacheTiles, WindowFitsHalfOfL1AndTileFitsHalfOfL2) {
   const Conv2dParams p = parse_conv2d("mb1ic64ih56oc64kh3ph1");
   for (const int64_t l1 : {int64_t{32} << 10, int64_t{48} << 10, int64_t{80} << 10}) {
     for (const int64_t l2 : {int64_t{1} << 20, int64_t{2} << 20, int64_t{1280} << 10}) {
-      const auto t = conv2d::choose_blocked_tiles(p, l1, l2);
+      const auto t = conv2d::choose_cache_tiles(p, l1, l2);
       SCOPED_TRACE(::testing::Message() << "L1 " << l1 << " L2 " << l2);
       EXPECT_LE(t.ic_block * p.ekh() * (p.iw + 2 * p.pw) * 4, l1 / 2);
       EXPECT_GT((t.ic_block + 1) * p.ekh() * (p.iw + 2 * p.pw) * 4, l1 / 2);  // the largest that fits
@@ -45,33 +45,33 @@ TEST(BlockedTiles, WindowFitsHalfOfL1AndTileFitsHalfOfL2) {
       EXPECT_LE(t.oh_tile, p.oh());
     }
   }
-  // This machine's 48 KiB / 2 MiB, as the header of 02_blocked.cpp says.
-  const auto here = conv2d::choose_blocked_tiles(p, 48 << 10, 2 << 20);
+  // A 48 KiB L1 and a 2 MiB L2 (the Sapphire Rapids machine the tiles were first cut on).
+  const auto here = conv2d::choose_cache_tiles(p, 48 << 10, 2 << 20);
   EXPECT_EQ(here.ic_block, 35);
   EXPECT_EQ(here.oc_tile, 64);
   EXPECT_EQ(here.oh_tile, 56);
   EXPECT_EQ(here.ow_tile, 56);  // whole rows
 }
 
-TEST(BlockedTiles, CutsColumnsOnlyWhenARowIsTooWideForSixteenChannels) {
+TEST(CacheTiles, CutsColumnsOnlyWhenARowIsTooWideForSixteenChannels) {
   // 2000 columns x 3 rows x 16 channels = 375 KiB: cut to 126 outputs (128 input columns).
   const Conv2dParams wide = parse_conv2d("mb1ic64ih8iw2000oc8kh3");
-  const auto t = conv2d::choose_blocked_tiles(wide, 48 << 10, 2 << 20);
+  const auto t = conv2d::choose_cache_tiles(wide, 48 << 10, 2 << 20);
   EXPECT_EQ(t.ow_tile, 126);
   EXPECT_EQ(t.ic_block, 16);
   EXPECT_LE(t.ic_block * wide.ekh() * ((t.ow_tile - 1) * wide.sw + wide.ekw()) * 4, 24 << 10);
   // ResNet conv1 (3 channels, 230 padded columns) keeps its rows whole.
   const Conv2dParams conv1 = parse_conv2d("mb1ic3ih224oc64kh7sh2ph3");
-  EXPECT_EQ(conv2d::choose_blocked_tiles(conv1, 48 << 10, 2 << 20).ow_tile, conv1.ow());
+  EXPECT_EQ(conv2d::choose_cache_tiles(conv1, 48 << 10, 2 << 20).ow_tile, conv1.ow());
 }
 
-TEST(BlockedTiles, OddAndTinyCachesStillGiveValidTiles) {
+TEST(CacheTiles, OddAndTinyCachesStillGiveValidTiles) {
   for (const char* d : {"mb1ic64ih56oc64kh3ph1", "mb1ic3ih224oc64kh7sh2ph3", "g8mb1ic8ih10oc8kh3ph1",
                         "mb1ic5ih31iw37oc11kh5"}) {
     const Conv2dParams p = parse_conv2d(d);
     for (const int64_t l1 : {int64_t{1}, int64_t{4096} + 3, int64_t{49152} - 1, int64_t{1} << 30}) {
       for (const int64_t l2 : {int64_t{1}, int64_t{100000} + 7, int64_t{1} << 34}) {
-        const auto t = conv2d::choose_blocked_tiles(p, l1, l2);
+        const auto t = conv2d::choose_cache_tiles(p, l1, l2);
         SCOPED_TRACE(::testing::Message() << d << " L1 " << l1 << " L2 " << l2);
         EXPECT_GE(t.ic_block, 1);
         EXPECT_LE(t.ic_block, p.icg());
@@ -86,14 +86,23 @@ TEST(BlockedTiles, OddAndTinyCachesStillGiveValidTiles) {
   }
 }
 
-TEST(BlockedPlan, ReportsThePaddedImageAsWorkspace) {
+TEST(RegisterBlockedAndCacheTiledPlans, ReportThePaddedImageAsWorkspaceAndTheTapTable) {
+  // One padded image [ic][ih+2ph][iw+2pw]; the tap-offset table of K = 27
+  // int64 entries is built from the shape.
   const Conv2dParams p = parse_conv2d("mb2ic3ih10iw12oc4kh3ph1pw2");
-  // One padded image [ic][ih+2ph][iw+2pw], plus the two tap lists of one
-  // channel block (here all 3 channels x 3 x 3 taps, int64 each).
-  EXPECT_EQ(plan_for("blocked", p)->workspace_bytes(), std::size_t{3 * 12 * 16 * 4 + 2 * 27 * 8});
+  for (const char* name : {"register_blocked", "cache_tiled"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(plan_for(name, p)->workspace_bytes(), std::size_t{3 * 12 * 16 * 4});
+    EXPECT_EQ(plan_for(name, p)->packed_weight_bytes(), std::size_t{27 * 8});
+  }
+  // No padding and stride 1: the input is read in place.
+  EXPECT_EQ(plan_for("register_blocked", parse_conv2d("mb2ic3ih10oc4kh3"))->workspace_bytes(), 0u);
+  // Stride 2: the padded row splits into 2 phases of ceil(16 / 2) = 8 columns.
+  EXPECT_EQ(plan_for("cache_tiled", parse_conv2d("mb1ic3ih10iw12oc4kh3ph1pw2sw2"))->workspace_bytes(),
+            std::size_t{3 * 12 * 16 * 4});
 }
 
-// --- 03_simd / 04_parallel: packed weights and the input workspace ---------
+// --- 04_simd / 05_parallel: packed weights and the input workspace ---------
 TEST(SimdPlan, PacksWeightsPerBlockOfChannelsAndPadsOnlyWhenNeeded) {
   PlanOptions o;
   o.isa = Isa::sse42;  // 4 lanes: exists on every machine this runs on
@@ -108,7 +117,7 @@ TEST(SimdPlan, PacksWeightsPerBlockOfChannelsAndPadsOnlyWhenNeeded) {
   // Stride 2: the padded row splits into 2 phases of ceil(13 / 2) = 7 columns
   const Conv2dParams c = parse_conv2d("mb1ic2ih8iw9oc8kh3ph1pw2sw2");
   EXPECT_EQ(plan_for("simd", c, o)->workspace_bytes(), std::size_t{2 * 10 * 14 * 4});
-  // 04 packs the whole batch when it runs threaded (above its cutoff), one
+  // 05 packs the whole batch when it runs threaded (above its cutoff), one
   // image when serial. sh2 implies sw2: rows of 2 phases x ceil(35 / 2) = 36 floats.
   o.threads = 2;
   const Conv2dParams d = parse_conv2d("mb2ic16ih33oc40kh3ph1sh2");
@@ -117,7 +126,7 @@ TEST(SimdPlan, PacksWeightsPerBlockOfChannelsAndPadsOnlyWhenNeeded) {
   EXPECT_EQ(plan_for("parallel", d, o)->workspace_bytes(), std::size_t{16 * 35 * 36 * 4});
 }
 
-// The generic thread test uses two shapes above 04's serial cutoff; these
+// The generic thread test uses two shapes above 05's serial cutoff; these
 // add every parameter at once (groups, stride, padding, dilation, no bias,
 // channel counts that leave padded lanes), each above the cutoff.
 TEST(ParallelPlan, ThreadedPathIsExactAndBitwiseIdenticalForOneToFourThreads) {
@@ -144,7 +153,7 @@ TEST(ParallelPlan, ThreadedPathIsExactAndBitwiseIdenticalForOneToFourThreads) {
   }
 }
 
-// --- 05_im2col_gemm: the workspace is the K x N matrix ----------------------
+// --- b1_im2col_gemm: the workspace is the K x N matrix ----------------------
 TEST(Im2colGemm, WorkspaceIsKByNRoundedToWholePanels) {
   // ResNet's layer: K = 576, N = 56*56, panels of one 56-pixel row: exactly K*N.
   const Conv2dParams r = parse_conv2d("mb1ic64ih56oc64kh3ph1");

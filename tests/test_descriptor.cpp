@@ -63,9 +63,17 @@ TEST(Descriptor, PoolFusedReluFlag) {
 }
 
 TEST(Descriptor, LabelMayHoldColonsAndHashes) {
-  const Problem p = parse_problem("mb1ic64ih56oc64kh3ph1n\"resnet_50:res2a #1\"");
-  ASSERT_TRUE(std::holds_alternative<Conv2dParams>(p));
-  EXPECT_EQ(std::get<Conv2dParams>(p).name, "resnet_50:res2a #1");
+  const LabeledProblem p = parse_labeled_problem("mb1ic64ih56oc64kh3ph1n\"resnet_50:res2a #1\"");
+  ASSERT_TRUE(std::holds_alternative<Conv2dParams>(p.problem));
+  EXPECT_EQ(p.label, "resnet_50:res2a #1");
+  EXPECT_EQ(format_descriptor(p.problem, p.label), "mb1ic64ih56oc64kh3ph1n\"resnet_50:res2a #1\"");
+}
+
+TEST(Descriptor, LabelIsNoPartOfTheProblem) {
+  const LabeledProblem labeled = parse_labeled_problem("max:mb1ic3ih8kh2n\"pool\"");
+  EXPECT_TRUE(labeled.problem == parse_problem("max:mb1ic3ih8kh2"));
+  EXPECT_TRUE(parse_problem("max:mb1ic3ih8kh2n\"pool\"") == parse_problem("max:mb1ic3ih8kh2"));
+  EXPECT_EQ(parse_labeled_problem("max:mb1ic3ih8kh2").label, "");
 }
 
 TEST(Descriptor, KeysInAnyOrderAndUnderscoresIgnored) {
@@ -88,11 +96,12 @@ TEST(Descriptor, CanonicalFormOmitsDefaults) {
   EXPECT_EQ(format_descriptor(parse_pool2d("max:mb32ic32ih30iw30kh2kw2sh2sw2")), "max:mb32ic32ih30kh2");
 }
 
-void expect_round_trip(const Problem& p) {
-  const std::string text = format_descriptor(p);
-  const Problem back = parse_problem(text);
-  EXPECT_EQ(format_descriptor(back), text);
-  EXPECT_TRUE(p == back) << text;
+void expect_round_trip(const Problem& p, const std::string& label = {}) {
+  const std::string text = format_descriptor(p, label);
+  const LabeledProblem back = parse_labeled_problem(text);
+  EXPECT_EQ(format_descriptor(back.problem, back.label), text);
+  EXPECT_TRUE(p == back.problem) << text;
+  EXPECT_EQ(back.label, label) << text;
 }
 
 TEST(Descriptor, EverySuiteShapeRoundTrips) {
@@ -100,7 +109,7 @@ TEST(Descriptor, EverySuiteShapeRoundTrips) {
   for (const auto& suite : suite_names())
     for (const auto& e : load_suite(suite)) {
       SCOPED_TRACE(e.source);
-      expect_round_trip(e.problem);
+      expect_round_trip(e.problem, e.label);
       ++n;
     }
   EXPECT_GT(n, 20);
@@ -109,9 +118,7 @@ TEST(Descriptor, EverySuiteShapeRoundTrips) {
 TEST(Descriptor, RandomConvAndPoolShapesRoundTrip) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 500; ++i) {
-    Conv2dParams c = testing::random_conv2d(rng);
-    if (i % 3 == 0) c.name = "layer " + std::to_string(i);
-    expect_round_trip(c);
+    expect_round_trip(testing::random_conv2d(rng), i % 3 == 0 ? "layer " + std::to_string(i) : "");
     expect_round_trip(testing::random_pool2d(rng));
   }
 }

@@ -51,7 +51,8 @@ void register_check(CLI::App& app, Context& ctx) {
     Table t({"op", "variant", "shape", "mode", "threads", "max error", "bound", "verdict"});
     int pass = 0, fail = 0, skip = 0, step = 0;
     const bool progress = progress_enabled();
-    auto record = [&](const char* op, const CheckRow& r) {
+    auto record = [&](const char* op, CheckRow r, const SuiteEntry& entry) {
+      r.shape = format_descriptor(entry.problem, entry.label);
       std::string verdict = !r.supported ? "skip: " + r.detail
                             : r.pass     ? "pass"
                                          : "FAIL: " + r.detail;
@@ -65,7 +66,7 @@ void register_check(CLI::App& app, Context& ctx) {
         const DataMode mode = mode_name == "exact" ? DataMode::exact : DataMode::bounded;
         if (progress)
           fmt::print(stderr, "[{}/{}] {} ({})\n", ++step, problems.size() * o->modes.size(),
-                     format_descriptor(entry.problem), mode_name);
+                     format_descriptor(entry.problem, entry.label), mode_name);
         if (const auto* conv = std::get_if<Conv2dParams>(&entry.problem)) {
           const ConvCase c(*conv, mode, o->seed);
           for (const auto* v : conv2d_variants()) {
@@ -73,7 +74,7 @@ void register_check(CLI::App& app, Context& ctx) {
             for (int th : o->threads) {
               PlanOptions opt = base;
               opt.threads = th;
-              record("conv2d", c.check(*v, opt));
+              record("conv2d", c.check(*v, opt), entry);
             }
           }
         } else {
@@ -83,7 +84,7 @@ void register_check(CLI::App& app, Context& ctx) {
             for (int th : o->threads) {
               PlanOptions opt = base;
               opt.threads = th;
-              record("pool2d", c.check(*v, opt));
+              record("pool2d", c.check(*v, opt), entry);
             }
           }
         }

@@ -9,17 +9,17 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "common.hpp"
-#include "convlab/data.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
 #include "convlab/probe.hpp"
-#include "convlab/registry.hpp"
+#include "convlab/timed_job.hpp"
 #include "convlab/timing.hpp"
 #include "table.hpp"
 
@@ -38,54 +38,13 @@ struct Options {
   std::string isa;
 };
 
-// One timed thing: a variant's plan on a shape, with its inputs.
+// A timed job and its samples.
 struct Job {
-  std::string op, variant, shape;
-  std::string plan;     // the plan's own description of its choices (tiles, split...)
-  double work = 0;      // FLOPs (conv2d) or bytes (pool2d) per call
-  bool is_conv = true;
-  std::function<void()> call;
-  std::shared_ptr<void> keep_alive;  // plan and buffers
+  std::string variant, shape;
+  TimedJob timed;
   int64_t calls = 1;
   std::vector<double> seconds;
 };
-
-Job conv_job(const ConvVariant& v, const Conv2dParams& p, const PlanOptions& opt) {
-  struct State {
-    ConvData data;
-    Tensor out;
-    std::unique_ptr<ConvPlan> plan;
-  };
-  auto s = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-  s->plan = v.plan(p, s->data.weights.span(), s->data.bias.span(), opt);
-  Job j;
-  j.op = "conv2d";
-  j.variant = v.name();
-  j.shape = format_descriptor(p);
-  j.work = static_cast<double>(p.flops());
-  j.call = [s] { s->plan->run(s->data.input.span(), s->out.span()); };
-  j.plan = s->plan->describe();
-  j.keep_alive = s;
-  return j;
-}
-
-Job pool_job(const PoolVariant& v, const Pool2dParams& p, const PlanOptions& opt) {
-  struct State {
-    Tensor in, out;
-    std::unique_ptr<PoolPlan> plan;
-  };
-  auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-  s->plan = v.plan(p, opt);
-  Job j;
-  j.op = "pool2d";
-  j.variant = v.name();
-  j.shape = format_descriptor(p);
-  j.work = static_cast<double>(p.min_bytes());
-  j.is_conv = false;
-  j.call = [s] { s->plan->run(s->in.span(), s->out.span()); };
-  j.keep_alive = s;
-  return j;
-}
 
 std::string fixed(double v) {
   return v >= 100 ? fmt::format("{:.0f}", v) : v >= 10 ? fmt::format("{:.1f}", v) : fmt::format("{:.2f}", v);
@@ -127,41 +86,32 @@ void register_run(CLI::App& app, Context&) {
     // Jobs in the order given on the command line, per shape.
     std::vector<Job> jobs;
     std::vector<std::string> skipped;
-    for (const auto& e : problems)
+    for (const auto& e : problems) {
+      const auto names = variant_names(e.problem);
       for (const auto& name : o->variants) {
-        if (const auto* p = std::get_if<Conv2dParams>(&e.problem)) {
-          const ConvVariant* v = find_conv2d_variant(name);
-          if (!v) continue;
-          if (const Support s = v->supports(*p); !s) {
-            skipped.push_back(name + " on " + format_descriptor(*p) + ": " + s.reason);
-            continue;
-          }
-          jobs.push_back(conv_job(*v, *p, opt));
-        } else {
-          const auto& pp = std::get<Pool2dParams>(e.problem);
-          const PoolVariant* v = find_pool2d_variant(name);
-          if (!v) continue;
-          if (const Support s = v->supports(pp); !s) {
-            skipped.push_back(name + " on " + format_descriptor(pp) + ": " + s.reason);
-            continue;
-          }
-          jobs.push_back(pool_job(*v, pp, opt));
+        if (std::find(names.begin(), names.end(), name) == names.end()) continue;  // the other op's
+        const std::string shape = format_descriptor(e.problem, e.label);
+        if (const Support s = supports(e.problem, name); !s) {
+          skipped.push_back(name + " on " + shape + ": " + s.reason);
+          continue;
         }
+        jobs.push_back({name, shape, make_timed_job(e.problem, name, opt)});
       }
+    }
     if (jobs.empty()) throw Error("variant", fmt::format("{}", fmt::join(o->variants, ",")),
                                   "no selected variant applies to the selected shapes");
 
     const bool progress = progress_enabled() && !o->json;
     for (auto& j : jobs) {
-      j.call();  // warm-up: page in buffers, fill caches, spin up threads
-      j.calls = calls_per_sample(j.call, o->min_time);
+      j.timed.call();  // warm-up: page in buffers, fill caches, spin up threads
+      j.calls = calls_per_sample(j.timed.call, o->min_time);
     }
     std::vector<double> peak_samples, copy_samples, triad_samples;
     std::unique_ptr<StreamBench> stream;
     if (o->bandwidth) stream = std::make_unique<StreamBench>(opt.threads);
     for (int r = 0; r < o->reps; ++r) {
       if (progress) fmt::print(stderr, "rep {}/{}\n", r + 1, o->reps);
-      for (auto& j : jobs) j.seconds.push_back(time_per_call(j.call, j.calls));
+      for (auto& j : jobs) j.seconds.push_back(time_per_call(j.timed.call, j.calls));
       if (o->peak) peak_samples.push_back(measure_fma_gflops(opt.isa, opt.threads, 0.1));
       if (stream) {
         copy_samples.push_back(stream->gbps(StreamKernel::copy));
@@ -189,19 +139,21 @@ void register_run(CLI::App& app, Context&) {
     std::vector<std::string> above_roof;       // a wrong roof, never a kernel faster than the hardware
     for (const auto& j : jobs) {
       const Summary s = summarize(j.seconds);
-      const double rate = j.work / s.median * 1e-9, lo = j.work / s.max * 1e-9, hi = j.work / s.min * 1e-9;
-      const std::string unit = j.is_conv ? "GFLOP/s" : "GB/s";
+      const double work = j.timed.work, rate = work / s.median * 1e-9, lo = work / s.max * 1e-9,
+                   hi = work / s.min * 1e-9;
+      const bool is_conv = j.timed.counts_flops;
+      const std::string unit = is_conv ? "GFLOP/s" : "GB/s";
       first_rate.emplace(j.shape, rate);
-      nlohmann::json row = {{"op", j.op}, {"variant", j.variant}, {"shape", j.shape},
-                            {"calls_per_sample", j.calls}, {"plan", j.plan},
+      nlohmann::json row = {{"op", j.timed.op}, {"variant", j.variant}, {"shape", j.shape},
+                            {"calls_per_sample", j.calls}, {"plan", j.timed.describe},
                             {"seconds", {{"median", s.median}, {"min", s.min}, {"max", s.max}}},
-                            {j.is_conv ? "gflops" : "gbps", {{"median", rate}, {"min", lo}, {"max", hi}}}};
+                            {is_conv ? "gflops" : "gbps", {{"median", rate}, {"min", lo}, {"max", hi}}}};
       std::string pct;
-      if (o->peak && j.is_conv) {
+      if (o->peak && is_conv) {
         row["percent_of_peak"] = 100.0 * rate / peak.median;
         pct = fmt::format("{:.1f}% peak", 100.0 * rate / peak.median);
       }
-      if (stream && !j.is_conv) {
+      if (stream && !is_conv) {
         row["percent_of_stream"] = 100.0 * rate / stream_roof;
         pct = fmt::format("{:.1f}% bw", 100.0 * rate / stream_roof);
       }
@@ -211,7 +163,7 @@ void register_run(CLI::App& app, Context&) {
         above_roof.push_back(fmt::format("{} {} {}: {:.0f} % of its roof", j.op, j.variant, j.shape, pct_value));
       }
       out["results"].push_back(row);
-      t.add({j.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
+      t.add({j.timed.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
              fixed(lo) + "-" + fixed(hi), fmt::format("{:.2f}", rate / first_rate[j.shape]), pct});
     }
     for (const auto& s : skipped) out["skipped"].push_back(s);

@@ -17,7 +17,10 @@ std::vector<SuiteEntry> select_problems(const std::vector<std::string>& suites,
     auto entries = load_suite(s);
     out.insert(out.end(), entries.begin(), entries.end());
   }
-  for (const auto& d : shapes) out.push_back({parse_problem(d), "--shape"});
+  for (const auto& d : shapes) {
+    LabeledProblem lp = parse_labeled_problem(d);
+    out.push_back({std::move(lp.problem), std::move(lp.label), "--shape"});
+  }
   if (suites.empty() && shapes.empty()) out = load_suite(fallback_suite);
   return out;
 }

@@ -119,8 +119,8 @@ void check_given_output(const Tokens& t, const char* key, int64_t derived) {
 void put(std::string& out, const char* key, int64_t value, int64_t implied) {
   if (value != implied) out += key + std::to_string(value);
 }
-void put_name(std::string& out, const std::string& name) {
-  if (!name.empty()) out += "n\"" + name + "\"";
+void put_label(std::string& out, std::string_view label) {
+  if (!label.empty()) out += "n\"" + std::string(label) + "\"";
 }
 
 struct AlgPrefix {
@@ -152,10 +152,9 @@ void read_padding_and_dilation(const Tokens& t, P& p) {
   p.dh = optional(t, "dh", 0);
   p.dw = optional(t, "dw", p.dh);
 }
-// The label, the one validation, and a given oh/ow against the derived size.
+// The one validation, and a given oh/ow against the derived size.
 template <class P>
 P finish(const Tokens& t, P p) {
-  p.name = t.name.value_or("");
   validate(p);
   check_given_output(t, "oh", p.oh());
   check_given_output(t, "ow", p.ow());
@@ -224,7 +223,15 @@ Problem parse_problem(std::string_view d) {
   return parse_conv2d(d);
 }
 
-std::string format_descriptor(const Conv2dParams& p) {
+LabeledProblem parse_labeled_problem(std::string_view d) {
+  LabeledProblem out{parse_problem(d), {}};
+  // Parsed, so the only quotes are the label's: n"...".
+  const size_t open = d.find('"');
+  if (open != std::string_view::npos) out.label = std::string(d.substr(open + 1, d.find('"', open + 1) - open - 1));
+  return out;
+}
+
+std::string format_descriptor(const Conv2dParams& p, std::string_view label) {
   std::string s;
   put(s, "g", p.g, 1);
   s += "mb" + std::to_string(p.mb);
@@ -241,11 +248,11 @@ std::string format_descriptor(const Conv2dParams& p) {
   put(s, "dh", p.dh, 0);
   put(s, "dw", p.dw, p.dh);
   if (!p.bias) s += "bias0";
-  put_name(s, p.name);
+  put_label(s, label);
   return s;
 }
 
-std::string format_descriptor(const Pool2dParams& p) {
+std::string format_descriptor(const Pool2dParams& p, std::string_view label) {
   std::string s = std::string(to_string(p.alg)) + ":";
   s += "mb" + std::to_string(p.mb);
   s += "ic" + std::to_string(p.ic);
@@ -262,12 +269,12 @@ std::string format_descriptor(const Pool2dParams& p) {
   put(s, "dw", p.dw, p.dh);
   if (p.ceil_mode) s += "ceil1";
   if (p.relu) s += "relu1";
-  put_name(s, p.name);
+  put_label(s, label);
   return s;
 }
 
-std::string format_descriptor(const Problem& p) {
-  return std::visit([](const auto& x) { return format_descriptor(x); }, p);
+std::string format_descriptor(const Problem& p, std::string_view label) {
+  return std::visit([&](const auto& x) { return format_descriptor(x, label); }, p);
 }
 
 const char* op_name(const Problem& p) {

@@ -32,14 +32,24 @@ namespace convlab {
 using Problem = std::variant<Conv2dParams, Pool2dParams>;
 
 // Each parser validates the result; errors are convlab::Error naming the key.
+// The parsers accept a label (n"...") and leave it out of the problem.
 Conv2dParams parse_conv2d(std::string_view descriptor);
 Pool2dParams parse_pool2d(std::string_view descriptor);
 // A descriptor with an "<alg>:" prefix is a pool2d problem, otherwise conv2d.
 Problem parse_problem(std::string_view descriptor);
 
-std::string format_descriptor(const Conv2dParams& p);
-std::string format_descriptor(const Pool2dParams& p);
-std::string format_descriptor(const Problem& p);
+// A descriptor's problem and its label ("" when it has none): the label names
+// the problem in a suite or a report and is no part of it.
+struct LabeledProblem {
+  Problem problem;
+  std::string label;
+};
+LabeledProblem parse_labeled_problem(std::string_view descriptor);
+
+// The canonical descriptor, with n"label" appended when the label is not empty.
+std::string format_descriptor(const Conv2dParams& p, std::string_view label = {});
+std::string format_descriptor(const Pool2dParams& p, std::string_view label = {});
+std::string format_descriptor(const Problem& p, std::string_view label = {});
 
 // "conv2d" or "pool2d".
 const char* op_name(const Problem& p);

@@ -1,7 +1,7 @@
 // Exactly-N-threads parallel loops for plans, on oneTBB.
 //
 // A plan that parallelizes owns a ThreadArena built with the plan's thread
-// count (DESIGN.md: threads are a plan parameter, and a parallel variant uses
+// count (the contract: threads are a plan parameter, and a parallel variant uses
 // exactly that many). for_each splits [0, count) into chunks of `grain` with
 // oneTBB's static partitioner. Determinism is the caller's half of the
 // contract: body(begin, end) must write only outputs owned by its indices and

@@ -7,10 +7,11 @@
 //   * dh/dw follow benchdnn: 0 means dense. PyTorch's dilation is dh + 1.
 //   * Layouts: activations NCHW, weights OIHW, grouped weights [oc][ic/g][kh][kw].
 //   * Every size is int64_t so that products can be checked for overflow.
+//   * A problem is plain data: a descriptor's label (n"...") is not part of it
+//     (descriptor.hpp's LabeledProblem, a suite entry's label).
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 namespace convlab {
 
@@ -24,7 +25,6 @@ struct Conv2dParams {
   int64_t dh = 0, dw = 0;   // dilation - 1 (benchdnn), 0 = dense
   int64_t g = 1;            // groups
   bool bias = true;
-  std::string name;         // optional label, n"..." in a descriptor
 
   // Derived quantities. They assume validate() has passed.
   int64_t ekh() const { return (kh - 1) * (dh + 1) + 1; }  // effective kernel
@@ -69,7 +69,6 @@ struct Pool2dParams {
   int64_t dh = 0, dw = 0;   // dilation - 1, max pooling only
   bool ceil_mode = false;
   bool relu = false;        // fused ReLU on the pooled value: out = relu(pool(x)) (descriptor relu1)
-  std::string name;
 
   bool is_avg() const { return alg != PoolAlg::max; }
   int64_t ekh() const { return (kh - 1) * (dh + 1) + 1; }

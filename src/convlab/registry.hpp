@@ -1,7 +1,8 @@
 // The one list of every implementation, in study order (the ladder first,
 // then the production baselines). Tests, the benchmark and the CLI iterate
 // it; nothing else enumerates variants. Adding a variant = adding its file
-// under variants/<op>/ and one line to that folder's list.def.
+// under variants/<op>/ and one line to that folder's list.def. Defined in
+// variants/registry.cpp, beside the lists it includes.
 #pragma once
 
 #include <span>
@@ -18,6 +19,5 @@ std::span<const PoolVariant* const> pool2d_variants();
 const ConvVariant* find_conv2d_variant(std::string_view name);
 const PoolVariant* find_pool2d_variant(std::string_view name);
 
-const char* to_string(VariantKind kind);  // "ladder" / "baseline"
 
 }  // namespace convlab

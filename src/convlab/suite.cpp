@@ -60,7 +60,8 @@ std::vector<SuiteEntry> load_suite(std::string_view name_or_path) {
     if (line.empty()) continue;
     const std::string where = path.filename().string() + ":" + std::to_string(number);
     try {
-      out.push_back({parse_problem(line), where});
+      LabeledProblem lp = parse_labeled_problem(line);
+      out.push_back({std::move(lp.problem), std::move(lp.label), where});
     } catch (const Error& e) {
       throw Error("suite", where, std::string("bad descriptor \"") + line + "\": " + e.what());
     }

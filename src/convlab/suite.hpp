@@ -13,6 +13,7 @@ namespace convlab {
 
 struct SuiteEntry {
   Problem problem;
+  std::string label;   // the line's n"..." label, "" without one
   std::string source;  // "seed.txt:12", for messages
 };
 

@@ -61,4 +61,13 @@ std::unique_ptr<PoolPlan> PoolVariant::plan(const Pool2dParams& params,
   return make_plan(params, options);
 }
 
+const char* to_string(VariantKind kind) {
+  switch (kind) {
+    case VariantKind::ladder: return "ladder";
+    case VariantKind::branch: return "branch";
+    case VariantKind::baseline: return "baseline";
+  }
+  return "?";
+}
+
 }  // namespace convlab

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "convlab/isa.hpp"
 #include "convlab/params.hpp"
@@ -39,6 +40,7 @@ struct Support {
 
 enum class VariantKind {
   ladder,    // a step of convlab's own ladder (variants/conv2d, variants/pool2d)
+  branch,    // convlab's own, off a ladder step (b<N>_*.cpp): another route, not the next rung
   baseline,  // a production library behind the same interface (variants/baselines)
 };
 
@@ -148,15 +150,18 @@ class PoolVariant {
                                               const PlanOptions& options) const = 0;
 };
 
-// A ladder step is its plan: a name, a one-line summary, and every shape
-// supported. These two templates are the whole variant for such a step, so a
-// step's file holds only its plan and one registration line.
+// A ladder step (or branch) is its plan: a name, a one-line summary, and every
+// shape supported. These two templates are the whole variant for such a step,
+// so a step's file holds only its plan and one registration line (ladder_step).
 template <class Plan>
 class LadderConvVariant final : public ConvVariant {
  public:
-  constexpr LadderConvVariant(std::string_view name, std::string_view summary) : name_(name), summary_(summary) {}
+  constexpr LadderConvVariant(std::string_view name, std::string_view summary,
+                             VariantKind kind = VariantKind::ladder)
+      : name_(name), summary_(summary), kind_(kind) {}
   std::string_view name() const override { return name_; }
   std::string_view summary() const override { return summary_; }
+  VariantKind kind() const override { return kind_; }
 
  protected:
   std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,
@@ -166,14 +171,18 @@ class LadderConvVariant final : public ConvVariant {
 
  private:
   std::string_view name_, summary_;
+  VariantKind kind_;
 };
 
 template <class Plan>
 class LadderPoolVariant final : public PoolVariant {
  public:
-  constexpr LadderPoolVariant(std::string_view name, std::string_view summary) : name_(name), summary_(summary) {}
+  constexpr LadderPoolVariant(std::string_view name, std::string_view summary,
+                             VariantKind kind = VariantKind::ladder)
+      : name_(name), summary_(summary), kind_(kind) {}
   std::string_view name() const override { return name_; }
   std::string_view summary() const override { return summary_; }
+  VariantKind kind() const override { return kind_; }
 
  protected:
   std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {
@@ -182,7 +191,19 @@ class LadderPoolVariant final : public PoolVariant {
 
  private:
   std::string_view name_, summary_;
+  VariantKind kind_;
 };
+
+// A step's registration, its file's last line:
+//   const ConvVariant& naive() { return ladder_step<NaivePlan>("naive", "what it changes"); }
+template <class Plan>
+const auto& ladder_step(std::string_view name, std::string_view summary, VariantKind kind = VariantKind::ladder) {
+  using V = std::conditional_t<std::is_base_of_v<ConvPlan, Plan>, LadderConvVariant<Plan>, LadderPoolVariant<Plan>>;
+  static const V variant{name, summary, kind};
+  return variant;
+}
+
+const char* to_string(VariantKind kind);  // "ladder" / "branch" / "baseline"
 
 // Throws convlab::Error naming "threads" or "isa" when options are unusable.
 void validate(const PlanOptions& options);

@@ -20,7 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "conv2d/simd_kernel.hpp"
+#include "conv2d/04_simd.hpp"
 #include "convlab/data.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
@@ -29,16 +29,25 @@
 
 namespace convlab::parallel_study {
 
-using conv2d::direct::ConvJob;
-using conv2d::direct::ConvRows;
-using conv2d::direct::DirectConvSetup;
-using conv2d::direct::PackInput;
-using conv2d::direct::PackJob;
+using conv2d::SimdConv;
 
-// One work item: a sub-range of the ConvJob, and the bytes it moves.
+// One work item: images [n0, n1) of group g, output rows [oh0, oh1), oc blocks [ocb0, ocb1).
 struct Item {
   int64_t n0, n1, g, oh0, oh1, ocb0, ocb1;
 };
+
+// Item `it` for oc blocks [b0, b1): step 04's loops on it. x is the caller's
+// input; when `conv` copies it, workspace slot n holds image n.
+inline void run_blocks(const SimdConv& conv, const float* x, float* y, const Item& it, int64_t b0, int64_t b1) {
+  for (int64_t n = it.n0; n < it.n1; ++n) conv.rows(conv.input().image(x, n, n), y, n, it.g, it.oh0, it.oh1, b0, b1);
+}
+inline void run_item(const SimdConv& conv, const float* x, float* y, const Item& it) {
+  run_blocks(conv, x, y, it, it.ocb0, it.ocb1);
+}
+// Every image of x into workspace slot n, as step 05 packs it (one thread).
+inline void pack_all(SimdConv& conv, const Conv2dParams& p, const float* x) {
+  for (int64_t n = 0; n < p.mb; ++n) conv.input().pack_rows(x, n, n, 0, p.ih);
+}
 
 // The problem the kernel probe runs: one image of CIFAR's second layer.
 constexpr const char* kProbeShape = "mb1ic32ih15oc64kh3";
@@ -93,7 +102,7 @@ inline int64_t static_share_of(int64_t i, int64_t n, int64_t threads) {
 }
 
 // How much of each core the host gives right now, measured with the work the
-// study times: step 03's kernel on a small private problem per thread (one
+// study times: step 04's kernel on a small private problem per thread (one
 // image of CIFAR's second layer: input, weights and output ~145 KB, resident
 // in each core's L2). An FMA loop alone is not enough here: in this VM the
 // host at times slowed one vCPU's convolution by ~45 % while an FMA loop on
@@ -103,7 +112,7 @@ class KernelProbe {
  public:
   KernelProbe(Isa isa, int max_threads)
       : p_(parse_conv2d(kProbeShape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
-        setup_(p_, d_.weights.data(), d_.bias.data(), isa, 1), isa_(isa) {
+        conv_(p_, d_.weights.data(), d_.bias.data(), isa, 1) {
     for (int t = 0; t < max_threads; ++t) outs_.emplace_back(Shape{p_.output_elems()});
     for (calls_ = 1;; calls_ *= 2) {  // ~5 ms per probe and thread
       const double t0 = now_seconds();
@@ -113,13 +122,10 @@ class KernelProbe {
   }
   // GFLOP/s of thread slot `t` running the kernel `calls_` times on its own output.
   double run_slot(int t) {
-    const ConvJob job = [&] {
-      ConvJob j = setup_.conv_job(d_.input.data(), outs_[static_cast<std::size_t>(t)].data());
-      j.n0 = 0, j.n1 = 1, j.g = 0, j.oh0 = 0, j.oh1 = p_.oh(), j.ocb0 = 0, j.ocb1 = setup_.oc_blocks();
-      return j;
-    }();
+    const Item whole{0, 1, 0, 0, p_.oh(), 0, conv_.oc_blocks()};
+    float* y = outs_[static_cast<std::size_t>(t)].data();
     const double t0 = now_seconds();
-    for (int64_t c = 0; c < calls_; ++c) simd::dispatch(isa_, ConvRows{}, job);
+    for (int64_t c = 0; c < calls_; ++c) run_item(conv_, d_.input.data(), y, whole);
     return static_cast<double>(p_.flops() * calls_) / (now_seconds() - t0) * 1e-9;
   }
   // Every thread of `arena` on its own slot, reported as threads x the slowest
@@ -136,8 +142,7 @@ class KernelProbe {
  private:
   Conv2dParams p_;
   ConvData d_;
-  DirectConvSetup setup_;
-  Isa isa_;
+  SimdConv conv_;
   std::vector<Tensor> outs_;
   int64_t calls_ = 1;
 };
@@ -224,12 +229,12 @@ class SharedOutputProbe {
  public:
   SharedOutputProbe(Isa isa, const std::string& shape)
       : shape_(shape), p_(parse_conv2d(shape)), d_(make_conv2d_data(p_, DataMode::bounded, 5)),
-        setup_(p_, d_.weights.data(), d_.bias.data(), isa, p_.mb), isa_(isa), arena_(2),
+        conv_(p_, d_.weights.data(), d_.bias.data(), isa, p_.mb), arena_(2),
         shared_({p_.output_elems()}), private0_({p_.output_elems()}), private1_({p_.output_elems()}) {
-    if (setup_.packs_input()) throw Error("shape", shape, "the shared-output probe needs an unpadded problem");
+    if (conv_.input().copies()) throw Error("shape", shape, "the shared-output probe needs an unpadded problem");
     for (int64_t i = 0; i < 2; ++i)
-      halves_.push_back({Item{0, p_.mb, 0, i * p_.oh() / 2, (i + 1) * p_.oh() / 2, 0, setup_.oc_blocks()}});
-    lines_ = shared_output_lines(p_, setup_.oc_blocks(), halves_);
+      halves_.push_back({Item{0, p_.mb, 0, i * p_.oh() / 2, (i + 1) * p_.oh() / 2, 0, conv_.oc_blocks()}});
+    lines_ = shared_output_lines(p_, conv_.oc_blocks(), halves_);
     const double t0 = now_seconds();
     for (int i = 0; i < 20; ++i) half(i % 2, shared_.data());
     calls_ = std::max<int64_t>(4, static_cast<int64_t>(0.002 / ((now_seconds() - t0) / 20 * 2)));
@@ -276,13 +281,9 @@ class SharedOutputProbe {
   // other thread writes the same line (the cut's neighbour rows of one plane
   // would otherwise be written at the same moment, which costs ~2x per line).
   void half(int i, float* y) const {
-    const Item& it = halves_[static_cast<std::size_t>(i)][0];
-    ConvJob j = setup_.conv_job(d_.input.data(), y);
-    j.n0 = it.n0, j.n1 = it.n1, j.g = 0, j.ocb0 = it.ocb0, j.ocb1 = it.ocb1;
-    for (int64_t oh = it.oh0; oh < it.oh1; ++oh) {
-      j.oh0 = oh, j.oh1 = oh + 1;
-      simd::dispatch(isa_, ConvRows{}, j);
-    }
+    const Item& h = halves_[static_cast<std::size_t>(i)][0];
+    for (int64_t oh = h.oh0; oh < h.oh1; ++oh)
+      run_item(conv_, d_.input.data(), y, Item{h.n0, h.n1, 0, oh, oh + 1, h.ocb0, h.ocb1});
   }
   struct Times {
     std::vector<double> chunk, tail, loop;
@@ -291,8 +292,7 @@ class SharedOutputProbe {
   std::string shape_;
   Conv2dParams p_;
   ConvData d_;
-  DirectConvSetup setup_;
-  Isa isa_;
+  SimdConv conv_;
   ThreadArena arena_;
   Tensor shared_, private0_, private1_;
   std::vector<std::vector<Item>> halves_;
@@ -320,16 +320,13 @@ inline const std::vector<std::string> kSharedOutputProbes = {"mb8ic3ih32oc32kh3"
 // the model can keep the quiet ones.
 class LayerCoreProbe {
  public:
-  LayerCoreProbe(const Conv2dParams& p, const ConvData& d, Isa isa) : p_(p), d_(d), isa_(isa), arena_(2) {
+  LayerCoreProbe(const Conv2dParams& p, const ConvData& d, Isa isa) : p_(p), d_(d), arena_(2) {
     for (int i = 0; i < 2; ++i) {
-      setups_.push_back(std::make_unique<DirectConvSetup>(p, d.weights.data(), d.bias.data(), isa, p.mb));
+      convs_.push_back(std::make_unique<SimdConv>(p, d.weights.data(), d.bias.data(), isa, p.mb));
       outs_.emplace_back(Shape{p.output_elems()});
-      if (setups_[i]->packs_input()) pack(i);
+      if (convs_[i]->input().copies()) pack(i);
     }
-    if (setups_[0]->packs_input()) {
-      const ConvJob j = setups_[0]->conv_job(setups_[0]->packed_image(0), nullptr);
-      input_lines_ = static_cast<double>(j.x_image) * p_.mb * 4 / 64;
-    }
+    if (convs_[0]->input().copies()) input_lines_ = static_cast<double>(convs_[0]->input().bytes()) / 64;
     calls_ = std::max<int64_t>(8, calls_per_sample([&] { layer(0); }, 0.002));
   }
   void sample(KernelProbe& probe) {
@@ -358,9 +355,7 @@ class LayerCoreProbe {
   }
 
  private:
-  void pack(int i) {
-    simd::dispatch(isa_, PackInput{}, setups_[static_cast<std::size_t>(i)]->pack_job(d_.input.data(), 0, p_.mb, 0));
-  }
+  void pack(int i) { pack_all(*convs_[static_cast<std::size_t>(i)], p_, d_.input.data()); }
   // Packs slot 0's input on the worker; false when the worker did not come
   // within 1 ms (the caller then packed it, which is not what this times).
   bool pack_on_worker() {
@@ -383,18 +378,15 @@ class LayerCoreProbe {
     return on_worker;
   }
   void layer(int i) {
-    const auto& setup = *setups_[static_cast<std::size_t>(i)];
-    ConvJob j = setup.conv_job(setup.packs_input() ? setup.packed_image(0) : d_.input.data(),
-                               outs_[static_cast<std::size_t>(i)].data());
-    j.ocb0 = 0, j.ocb1 = setup.oc_blocks();  // g = 1 in this study
-    simd::dispatch(isa_, ConvRows{}, j);
+    const SimdConv& conv = *convs_[static_cast<std::size_t>(i)];  // g = 1 in this study
+    run_item(conv, d_.input.data(), outs_[static_cast<std::size_t>(i)].data(),
+             Item{0, p_.mb, 0, 0, p_.oh(), 0, conv.oc_blocks()});
   }
 
   Conv2dParams p_;
   const ConvData& d_;
-  Isa isa_;
   ThreadArena arena_;
-  std::vector<std::unique_ptr<DirectConvSetup>> setups_;
+  std::vector<std::unique_ptr<SimdConv>> convs_;
   std::vector<Tensor> outs_;
   double input_lines_ = 0;
   int64_t calls_ = 1;

@@ -11,7 +11,7 @@
 #include "convlab/cache.hpp"
 #include "convlab/error.hpp"
 #include "convlab/memory.hpp"
-#include "convlab/network.hpp"
+#include "q3-memory/network.hpp"
 #include "convlab/registry.hpp"
 #include "table.hpp"
 
@@ -114,7 +114,7 @@ void register_memory(CLI::App& app, Context& ctx) {
               auto plan = v->plan(p, w.span(), b.span(), opt);
               const int64_t counted = memory::stats().current_bytes - before;
               const int64_t reported = static_cast<int64_t>(plan->workspace_bytes() + plan->packed_weight_bytes());
-              const bool ours = v->kind() == VariantKind::ladder;  // baselines allocate inside their library
+              const bool ours = v->kind() != VariantKind::baseline;  // baselines allocate inside their library
               if (ours && counted != reported) all_agree = false;
               ws.add({acc[i].name, acc[i].problem, std::string(v->name()), bytes(static_cast<int64_t>(plan->workspace_bytes())),
                       bytes(static_cast<int64_t>(plan->packed_weight_bytes())), ours ? bytes(counted) : "(library)",

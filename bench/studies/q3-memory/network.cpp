@@ -1,4 +1,4 @@
-#include "convlab/network.hpp"
+#include "q3-memory/network.hpp"
 
 #include <algorithm>
 #include <optional>

@@ -1,3 +1,5 @@
+// The registry beside the lists it includes: the core declares the lookup
+// (src/convlab/registry.hpp) and never includes a variant's file.
 #include "convlab/registry.hpp"
 
 #include <set>
@@ -77,10 +79,6 @@ const PoolVariant* find_pool2d_variant(std::string_view name) {
   for (const PoolVariant* v : pool2d_variants())
     if (v->name() == name) return v;
   return nullptr;
-}
-
-const char* to_string(VariantKind kind) {
-  return kind == VariantKind::baseline ? "baseline" : "ladder";
 }
 
 }  // namespace convlab

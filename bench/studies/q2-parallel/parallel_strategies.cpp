@@ -2,13 +2,13 @@
 //
 // One switch, --strategy, decides how the multi-channel convolution is cut
 // into independent work items for the threads; the arithmetic is always step
-// 03's micro-kernel (variants/conv2d/simd_kernel.hpp), so the strategies
-// differ only in the split and give bitwise identical outputs:
+// 04's loops around its micro-kernel (variants/conv2d/04_simd.hpp), so the
+// strategies differ only in the split and give bitwise identical outputs:
 //   oc      blocks of output channels (each item: every image, every row)
 //   rows    output rows (each item: every image, every channel block)
 //   batch   images (each item: one whole image)
 //   block   image x output-row tile x channel-block group, sized for >= 8
-//           items per thread (step 04's split)
+//           items per thread (step 05's split, conv2d::ConvSplit)
 //   nested  images on the outer level, channel blocks of each image on an
 //           inner parallel loop (oneTBB nests them in the same arena)
 // A padded input is packed first by a parallel loop over (image, band of
@@ -38,7 +38,7 @@
 #include <thread>
 
 #include "parallel_probes.hpp"
-#include "conv2d/simd_kernel.hpp"
+#include "conv2d/05_parallel.hpp"
 #include "convlab/data.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
@@ -56,11 +56,11 @@ const std::vector<std::string> kStrategies = {"oc", "rows", "batch", "block", "n
 class StrategyRun {
  public:
   StrategyRun(const Conv2dParams& p, const ConvData& d, const std::string& strategy, int threads, Isa isa)
-      : p_(p), d_(d), strategy_(strategy), isa_(isa), setup_(p, d.weights.data(), d.bias.data(), isa, p.mb),
-        arena_(threads), nested_arena_(threads), out_({p.output_elems()}) {
+      : p_(p), d_(d), strategy_(strategy), conv_(p, d.weights.data(), d.bias.data(), isa, p.mb),
+        split_(p, conv_.oc_blocks(), threads), arena_(threads), nested_arena_(threads), out_({p.output_elems()}) {
     if (std::find(kStrategies.begin(), kStrategies.end(), strategy) == kStrategies.end())
       throw Error("strategy", strategy, "unknown (oc, rows, batch, block, nested)");
-    const int64_t blocks = setup_.oc_blocks(), OH = p.oh();
+    const int64_t blocks = conv_.oc_blocks(), OH = p.oh();
     auto add = [&](int64_t n0, int64_t n1, int64_t g, int64_t oh0, int64_t oh1, int64_t b0, int64_t b1) {
       items_.push_back({n0, n1, g, oh0, oh1, b0, b1});
     };
@@ -73,25 +73,15 @@ class StrategyRun {
         for (int64_t n = 0; n < p.mb; ++n) add(n, n + 1, g, 0, OH, 0, blocks);
       }
     }
-    if (strategy == "block") {  // step 04's split: rows, then images, then channel blocks
-      const int64_t target = 8 * threads, base = p.mb * p.g;
-      int64_t row_tiles = std::clamp<int64_t>((target + base - 1) / base, 1, OH);
-      const int64_t rows = (OH + row_tiles - 1) / row_tiles;
-      row_tiles = (OH + rows - 1) / rows;
-      int64_t groups = std::clamp<int64_t>((target + base * row_tiles - 1) / (base * row_tiles), 1, blocks);
-      const int64_t per = (blocks + groups - 1) / groups;
-      groups = (blocks + per - 1) / per;
-      for (int64_t n = 0; n < p.mb; ++n)
-        for (int64_t g = 0; g < p.g; ++g)
-          for (int64_t t = 0; t < row_tiles; ++t)
-            for (int64_t b = 0; b < groups; ++b)
-              add(n, n + 1, g, t * rows, std::min(OH, (t + 1) * rows), b * per, std::min(blocks, (b + 1) * per));
-    }
-    pack_bands_ = pack_bands(p, threads);
+    if (strategy == "block")  // step 05's split: rows, then images, then channel blocks
+      for (int64_t i = 0; i < split_.items; ++i) {
+        const conv2d::ConvSplit::Item it = split_.item(i);
+        add(it.n, it.n + 1, it.g, it.oh0, it.oh1, it.b0, it.b1);
+      }
   }
 
   int64_t items() const { return static_cast<int64_t>(items_.size()); }
-  bool packs() const { return setup_.packs_input(); }
+  bool packs() const { return conv_.input().copies(); }
 
   // The kernel probe on this strategy's own threads (one slot per thread),
   // reported as threads x the slowest thread's GFLOP/s: a static split runs at
@@ -118,36 +108,30 @@ class StrategyRun {
   // multi-thread split at 1 thread).
   void run(std::vector<double>* item_seconds = nullptr, double* pack_seconds = nullptr, bool serial = false) {
     const double t0 = now_seconds();
-    const float* input = d_.input.data();
-    if (setup_.packs_input()) {
-      const PackJob all = setup_.pack_job(d_.input.data(), 0, p_.mb, 0);
+    const float* x = d_.input.data();
+    if (conv_.input().copies()) {
       auto pack = [&](int64_t b, int64_t e) {
-        PackJob part = all;
         for (int64_t i = b; i < e; ++i) {
-          const int64_t n = i / pack_bands_, band = i % pack_bands_;
-          part.plane0 = n * p_.ic, part.plane1 = (n + 1) * p_.ic;
-          part.row0 = band * p_.ih / pack_bands_, part.row1 = (band + 1) * p_.ih / pack_bands_;
-          simd::dispatch(isa_, PackInput{}, part);
+          const int64_t n = i / split_.pack_bands, band = i % split_.pack_bands;
+          conv_.input().pack_rows(x, n, n, split_.band_row(band), split_.band_row(band + 1));
         }
       };
       // nested packs in its own arena: a worker that had to move between two
       // arenas on every call cost padded layers ~15 % of their 2-thread speed.
       if (serial)
-        pack(0, p_.mb * pack_bands_);
+        pack(0, p_.mb * split_.pack_bands);
       else if (strategy_ == "nested")
         nested_arena_.execute([&] {
-          tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * pack_bands_),
+          tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * split_.pack_bands),
                             [&](const tbb::blocked_range<int64_t>& r) { pack(r.begin(), r.end()); },
                             tbb::static_partitioner());
         });
       else
-        arena_.for_each(p_.mb * pack_bands_, 1, pack);
-      input = setup_.packed_image(0);
+        arena_.for_each(p_.mb * split_.pack_bands, 1, pack);
     }
     if (pack_seconds) *pack_seconds = now_seconds() - t0;
     if (trace_) trace_conv_start_ = now_seconds();
-    const ConvJob all = setup_.conv_job(input, out_.data());
-    auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) { run_blocks(all, it, ocb0, ocb1); };
+    auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) { run_blocks(conv_, x, out_.data(), it, ocb0, ocb1); };
     if (strategy_ == "nested") {  // both levels inside an arena of exactly `threads` threads
       nested_arena_.execute([&] {
         tbb::parallel_for(int64_t{0}, items(), [&](int64_t i) {
@@ -216,13 +200,11 @@ class StrategyRun {
   // cache-unfriendly split, like one row of every image per item, runs faster
   // than half of the whole). One sample per chunk; run() must have packed.
   std::vector<double> chunk_seconds() {
-    const float* input = setup_.packs_input() ? setup_.packed_image(0) : d_.input.data();
-    const ConvJob all = setup_.conv_job(input, out_.data());
     const int64_t n = items(), p = arena_.threads();
     std::vector<double> out;
     for (int64_t k = 0; k < p; ++k) {
       const int64_t b = k * n / p, e = (k + 1) * n / p;
-      auto chunk = [&] { run_items(all, b, e); };
+      auto chunk = [&] { run_items(b, e); };
       out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.002)));
     }
     return out;
@@ -244,8 +226,6 @@ class StrategyRun {
   // capacity edge, and on a copy it took 430-700 us against 245 us.)
   std::vector<double> chunks_together(double window) {
     const int64_t n = items(), p = std::min<int64_t>(arena_.threads(), n);
-    const float* input = setup_.packs_input() ? setup_.packed_image(0) : d_.input.data();
-    const ConvJob all = setup_.conv_job(input, out_.data());
     for (int attempt = 0; attempt < 3; ++attempt) {
       std::vector<double> per_call(static_cast<std::size_t>(p), 0.0);
       std::vector<std::thread::id> who(static_cast<std::size_t>(p));
@@ -262,7 +242,7 @@ class StrategyRun {
           int64_t calls = 0;
           const double t0 = now_seconds();
           double t = t0;
-          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds()) run_items(all, i0, i1);
+          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds()) run_items(i0, i1);
           per_call[static_cast<std::size_t>(k)] = (t - t0) / static_cast<double>(calls);
         }
       });
@@ -276,7 +256,7 @@ class StrategyRun {
   // weights) and writes (its outputs), each once: its demand on L2/L3/DRAM.
   double item_bytes(const Item& it) const {
     const int64_t rows_in = std::min(p_.ih + 2 * p_.ph, (it.oh1 - it.oh0 - 1) * p_.sh + p_.ekh());
-    const int64_t per_block = (p_.ocg() + setup_.oc_blocks() - 1) / setup_.oc_blocks();
+    const int64_t per_block = (p_.ocg() + conv_.oc_blocks() - 1) / conv_.oc_blocks();
     const int64_t channels = std::min(p_.ocg(), (it.ocb1 - it.ocb0) * per_block);
     const double input = double(it.n1 - it.n0) * p_.icg() * rows_in * (p_.iw + 2 * p_.pw);
     const double weights = double(channels) * p_.icg() * p_.kh * p_.kw;
@@ -293,23 +273,23 @@ class StrategyRun {
   // cut statically over `threads` threads (the most of any thread).
   int64_t shared_lines(int64_t threads) const {
     const auto shares = static_shares(static_items(), threads);
-    return shares.size() < 2 ? 0 : shared_output_lines(p_, setup_.oc_blocks(), shares);
+    return shares.size() < 2 ? 0 : shared_output_lines(p_, conv_.oc_blocks(), shares);
   }
   // The packed-input lines a thread reads that another thread's share of the
   // packing loop wrote (the most of any thread), both loops cut statically over
   // `threads` threads. Even a split of one item has them: its packing loop
   // still runs on every thread.
   int64_t remote_input_lines(int64_t threads) const {
-    if (!setup_.packs_input() || threads < 2) return 0;
-    const int64_t bands = pack_bands(p_, threads);
+    if (!conv_.input().copies() || threads < 2) return 0;
+    const int64_t bands = conv2d::ConvSplit(p_, conv_.oc_blocks(), static_cast<int>(threads)).pack_bands;
     const int64_t jobs = p_.mb * bands;
     auto packer = [&](int64_t n, int64_t row) {  // which thread packs input row `row` of image n
       int64_t band = 0;
       while ((band + 1) * p_.ih / bands <= row) ++band;
       return static_share_of(n * bands + band, jobs, threads);
     };
-    const ConvJob job = setup_.conv_job(setup_.packed_image(0), nullptr);
-    const double lines_per_row = static_cast<double>(job.x_image / p_.ic / (p_.ih + 2 * p_.ph)) * 4 / 64;
+    const double lines_per_row =
+        static_cast<double>(conv_.input().bytes()) / static_cast<double>(p_.mb * p_.ic * (p_.ih + 2 * p_.ph)) / 64;
     const auto shares = static_shares(static_items(), threads);
     int64_t most = 0;
     for (std::size_t k = 0; k < shares.size(); ++k) {
@@ -327,10 +307,6 @@ class StrategyRun {
   }
 
  private:
-  // The packing loop's jobs per image: (image, band of input rows), >= 8 per thread.
-  static int64_t pack_bands(const Conv2dParams& p, int64_t threads) {
-    return std::clamp<int64_t>((8 * threads + p.mb - 1) / p.mb, 1, p.ih);
-  }
   // The items as a static split would cut them (nested's inner loop cuts each
   // image into channel blocks, work-stolen; counted as if static too).
   std::vector<Item> static_items() const {
@@ -340,32 +316,21 @@ class StrategyRun {
       for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
     return items;
   }
-  // Items [b, e) of the job `all`, whole, one after another: a thread's static chunk.
-  void run_items(const ConvJob& all, int64_t b, int64_t e) const {
-    for (int64_t i = b; i < e; ++i) {
-      const Item& it = items_[static_cast<std::size_t>(i)];
-      run_blocks(all, it, it.ocb0, it.ocb1);
-    }
-  }
-  // Item `it` of the job `all` (the whole problem), for its oc blocks [ocb0, ocb1).
-  void run_blocks(const ConvJob& all, const Item& it, int64_t ocb0, int64_t ocb1) const {
-    ConvJob job = all;
-    job.n0 = it.n0, job.n1 = it.n1, job.g = it.g, job.oh0 = it.oh0, job.oh1 = it.oh1;
-    job.ocb0 = ocb0, job.ocb1 = ocb1;
-    simd::dispatch(isa_, ConvRows{}, job);
+  // Items [b, e), whole, one after another: a thread's static chunk.
+  void run_items(int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) run_item(conv_, d_.input.data(), out_.data(), items_[static_cast<std::size_t>(i)]);
   }
 
   Conv2dParams p_;
   const ConvData& d_;
   std::string strategy_;
-  Isa isa_;
-  DirectConvSetup setup_;
+  SimdConv conv_;
+  conv2d::ConvSplit split_;
   ThreadArena arena_;
   tbb::task_arena nested_arena_;
   Tensor out_;
   std::vector<float> copy_;
   std::vector<Item> items_;
-  int64_t pack_bands_ = 1;
   bool trace_ = false;  // trace_loop(): timestamps per chunk
   std::vector<double> trace_start_, trace_end_;
   double trace_conv_start_ = 0;
@@ -504,7 +469,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
 
 int main(int argc, char** argv) {
   CLI::App app{"convlab-parallel: parallel strategies for the multi-channel convolution (Q2).\n"
-               "Strategies: oc, rows, batch, block (step 04's split), nested; all run step 03's kernel.",
+               "Strategies: oc, rows, batch, block (step 05's split), nested; all run step 04's loops.",
                "convlab-parallel"};
   std::vector<std::string> shapes = {"mb32ic32ih15oc64kh3"}, strategies = kStrategies;
   std::vector<int> threads = {1, 2};

@@ -4,11 +4,14 @@
 // (k c p q r s, see loop_order_nest.hpp), checks each against the reference,
 // times them, and runs exactly N calls of one order or one registered variant
 // so that cachegrind can count the misses of a call by difference:
-// misses(N=3) - misses(N=1) = two steady-state calls, setup cancelled.
+// misses(N=3) - misses(N=1) = two steady-state calls, setup cancelled; and
+// times conv step 03 (cache_tiled) with its tiles cut for an assumed L1/L2,
+// the study's tile sweep (--assume-cache).
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <fstream>
@@ -20,6 +23,7 @@
 #include "convlab/reference.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/timing.hpp"
+#include "conv2d/ladder_hooks.hpp"
 #include "loop_order_nest.hpp"
 
 namespace {
@@ -128,10 +132,54 @@ int cmd_time(const std::string& shape, const std::vector<std::string>& orders_in
   return 0;
 }
 
+// "L1,L2" in bytes: the caches cache_tiled's tiles are cut for.
+std::pair<int64_t, int64_t> parse_cache_sizes(const std::string& text) {
+  long long l1 = 0, l2 = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%lld,%lld%c", &l1, &l2, &tail) != 2 || l1 < 1 || l2 < 1)
+    throw Error("assume-cache", text, "expected L1,L2 in bytes, both >= 1");
+  return {l1, l2};
+}
+
+// A variant's plan; for cache_tiled with `assume_cache`, its tiles cut for those caches.
+std::unique_ptr<ConvPlan> plan_for(const Conv2dParams& p, const ConvData& d, const std::string& variant,
+                                   const std::string& assume_cache) {
+  if (!assume_cache.empty()) {
+    if (variant != "cache_tiled") throw Error("assume-cache", assume_cache, "applies to --variant cache_tiled only");
+    const auto [l1, l2] = parse_cache_sizes(assume_cache);
+    return conv2d::cache_tiled_plan(p, d.weights.data(), d.bias.data(), l1, l2);
+  }
+  const ConvVariant* v = find_conv2d_variant(variant);
+  if (v == nullptr) throw Error("variant", variant, "no such conv2d variant");
+  return v->plan(p, d.weights.span(), d.bias.span());
+}
+
+// cache_tiled with its tiles cut for `assume_cache`: --reps samples of at
+// least 20 ms each, the plan's description and the per-call seconds.
+int cmd_tiles(const std::string& shape, const std::string& assume_cache, int reps, const std::string& json_path) {
+  const Conv2dParams p = parse_conv2d(shape);
+  const ConvData d = make_conv2d_data(p, DataMode::bounded, 1);
+  Tensor y({p.output_elems()});
+  auto plan = plan_for(p, d, "cache_tiled", assume_cache);
+  auto call = [&] { plan->run(d.input.span(), y.span()); };
+  call();
+  const int64_t calls = calls_per_sample(call, 0.02);
+  std::vector<double> samples;
+  for (int r = 0; r < reps; ++r) samples.push_back(time_per_call(call, calls));
+  const Summary s = summarize(samples);
+  const nlohmann::json out = {{"shape", format_descriptor(p)}, {"plan", plan->describe()}, {"macs", p.macs()},
+                              {"seconds", {{"median", s.median}, {"min", s.min}, {"max", s.max}}}};
+  if (!json_path.empty()) std::ofstream(json_path) << out.dump(1) << "\n";
+  fmt::print("cache_tiled on {}, {}: {:.3f} ms per call (median of {})\n", format_descriptor(p), plan->describe(),
+             s.median * 1e3, reps);
+  return 0;
+}
+
 // Exactly `calls` calls and nothing else in between, for cachegrind's
 // differential counts. An order runs its loop nest alone (no zeroing, no
 // bias); a variant runs its whole plan->run, as timed everywhere else.
-int cmd_once(const std::string& shape, const std::string& order, const std::string& variant, int calls) {
+int cmd_once(const std::string& shape, const std::string& order, const std::string& variant,
+             const std::string& assume_cache, int calls) {
   if (order.empty() == variant.empty()) throw Error("order", order, "give exactly one of --order or --variant");
   if (!order.empty()) {
     const Conv2dParams p = study_shape(shape);
@@ -144,11 +192,9 @@ int cmd_once(const std::string& shape, const std::string& order, const std::stri
     return 0;
   }
   const Conv2dParams p = parse_conv2d(shape);
-  const ConvVariant* v = find_conv2d_variant(variant);
-  if (v == nullptr) throw Error("variant", variant, "no such conv2d variant");
   const ConvData d = make_conv2d_data(p, DataMode::bounded, 1);
   Tensor y({p.output_elems()});
-  auto plan = v->plan(p, d.weights.span(), d.bias.span());
+  auto plan = plan_for(p, d, variant, assume_cache);
   for (int i = 0; i < calls; ++i) plan->run(d.input.span(), y.span());
   fmt::print("{} x {} on {}: y[0] = {}\n", calls, variant, format_descriptor(p), y.data()[0]);
   return 0;
@@ -162,7 +208,7 @@ int main(int argc, char** argv) {
                "p out row, q out column, r kernel row, s kernel column. The seed's order is kcpqrs.",
                "convlab-loops"};
   app.require_subcommand(1);
-  std::string shape = "mb1ic16ih32oc16kh3", order, variant, json_path;
+  std::string shape = "mb1ic16ih32oc16kh3", order, variant, json_path, assume_cache;
   std::vector<std::string> orders;
   int reps = 5, calls = 1;
   int rc = 0;
@@ -186,7 +232,14 @@ int main(int argc, char** argv) {
   once->add_option("--order", order, "A loop order");
   once->add_option("--variant", variant, "A registered conv2d variant");
   once->add_option("--calls", calls, "Calls")->check(CLI::PositiveNumber)->capture_default_str();
-  once->callback([&] { rc = cmd_once(shape, order, variant, calls); });
+  once->add_option("--assume-cache", assume_cache, "L1,L2 bytes to cut cache_tiled's tiles for");
+  once->callback([&] { rc = cmd_once(shape, order, variant, assume_cache, calls); });
+  auto* tiles = app.add_subcommand("tiles", "Time conv step 03 (cache_tiled) with its tiles cut for --assume-cache");
+  tiles->add_option("--shape", shape, "conv2d descriptor")->capture_default_str();
+  tiles->add_option("--assume-cache", assume_cache, "L1,L2 in bytes")->required();
+  tiles->add_option("--reps", reps, "Samples")->check(CLI::PositiveNumber)->capture_default_str();
+  tiles->add_option("--json", json_path, "Write the timing here");
+  tiles->callback([&] { rc = cmd_tiles(shape, assume_cache, reps, json_path); });
 
   try {
     app.parse(argc, argv);

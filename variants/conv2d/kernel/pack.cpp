@@ -1,0 +1,71 @@
+#include "conv2d/kernel/pack.hpp"
+
+#include <cstring>
+
+#include "conv2d/kernel/tiles.hpp"
+
+namespace convlab::conv2d::kernel {
+
+PaddedInput::PaddedInput(const Conv2dParams& p, int64_t slots)
+    : p_(p), copies_(p.ph != 0 || p.pw != 0 || p.sw != 1), sh_(p.sh), icg_(p.icg()) {
+  phase_len_ = copies_ ? (p.iw + 2 * p.pw + p.sw - 1) / p.sw : p.iw;
+  row_ = p.sw * phase_len_;
+  plane_ = (p.ih + 2 * p.ph) * row_;
+  if (copies_) workspace_.assign(static_cast<std::size_t>(slots * p.ic * plane_), 0.0f);
+  offsets_.resize(static_cast<std::size_t>(p.reduction_length()));
+  for (int64_t c = 0, k = 0; c < p.icg(); ++c)
+    for (int64_t kh = 0; kh < p.kh; ++kh)
+      for (int64_t kw = 0; kw < p.kw; ++kw, ++k) {
+        const int64_t col = kw * (p.dw + 1);  // padded column of pixel 0's tap
+        offsets_[static_cast<std::size_t>(k)] =
+            c * plane_ + kh * (p.dh + 1) * row_ + (col % p.sw) * phase_len_ + col / p.sw;
+      }
+}
+
+void PaddedInput::pack_rows(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1) {
+  const int64_t iw = p_.iw, sw = p_.sw;
+  for (int64_t c = 0; c < p_.ic; ++c) {
+    const float* src = x + ((n * p_.ic + c) * p_.ih + row0) * iw;
+    float* dst = workspace_.data() + (slot * p_.ic + c) * plane_ + (p_.ph + row0) * row_;
+    for (int64_t i = row0; i < row1; ++i, src += iw, dst += row_) {
+      if (sw == 1) {
+        std::memcpy(dst + p_.pw, src, static_cast<std::size_t>(iw) * sizeof(float));
+        continue;
+      }
+      for (int64_t col = 0; col < iw; ++col) {
+        const int64_t q = p_.pw + col;  // padded column
+        dst[(q % sw) * phase_len_ + q / sw] = src[col];
+      }
+    }
+  }
+}
+
+const float* PaddedInput::image(const float* x, int64_t n, int64_t slot) const {
+  return copies_ ? workspace_.data() + slot * p_.ic * plane_ : x + n * p_.ic * p_.ih * p_.iw;
+}
+
+const float* PaddedInput::prepare(const float* x, int64_t n, int64_t slot) {
+  if (copies_) pack_rows(x, n, slot, 0, p_.ih);
+  return image(x, n, slot);
+}
+
+PackedWeights::PackedWeights(const Conv2dParams& p, const float* w, const float* b, Isa isa)
+    : lanes(tile_limits(isa).lanes), taps(p.reduction_length()) {
+  const int64_t ocg = p.ocg(), L = lanes, K = taps;
+  // V: two vectors per pixel unless one wastes fewer padded lanes.
+  const int64_t waste1 = (ocg + L - 1) / L * L - ocg, waste2 = (ocg + 2 * L - 1) / (2 * L) * 2 * L - ocg;
+  vectors = ocg > L && waste2 <= waste1 ? 2 : 1;
+  block = vectors * L;
+  oc_blocks = (ocg + block - 1) / block;
+  weights.assign(static_cast<std::size_t>(p.g * oc_blocks * K * block), 0.0f);
+  bias.assign(static_cast<std::size_t>(p.g * oc_blocks * block), 0.0f);
+  for (int64_t g = 0; g < p.g; ++g)
+    for (int64_t oc = 0; oc < ocg; ++oc) {
+      const int64_t packed = g * oc_blocks + oc / block, lane = oc % block;
+      const float* src = w + (g * ocg + oc) * K;
+      for (int64_t k = 0; k < K; ++k) weights[static_cast<std::size_t>((packed * K + k) * block + lane)] = src[k];
+      if (b != nullptr) bias[static_cast<std::size_t>(packed * block + lane)] = b[g * ocg + oc];
+    }
+}
+
+}  // namespace convlab::conv2d::kernel

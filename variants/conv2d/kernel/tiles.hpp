@@ -1,0 +1,39 @@
+// The register tile of the SIMD micro-kernel, one table per ISA. The kernel's
+// instantiations (micro_kernel.cpp) and the plans that choose a tile
+// (tile_pixels) both read it, so the two can never disagree.
+//
+// A tile is P output pixels x V vectors of L output channels: P*V
+// accumulators, V weight vectors and a broadcast must fit the register file
+// (32 zmm on AVX-512, 16 ymm/xmm otherwise). AVX-512 at V = 1 stops at 16
+// pixels, one 16 x 16 transpose for the store.
+#pragma once
+
+#include <cstdint>
+
+#include "convlab/isa.hpp"
+
+namespace convlab::conv2d::kernel {
+
+struct TileLimits {
+  int lanes;             // L: fp32 lanes of a vector
+  int widest_pixels[2];  // the widest P for V = 1 and V = 2
+};
+
+constexpr TileLimits tile_limits(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return {16, {16, 14}};
+    case Isa::avx2: return {8, {12, 6}};
+    case Isa::sse42: return {4, {8, 4}};
+  }
+  return {4, {1, 1}};
+}
+
+// P for rows of `row_pixels` pixels: the widest the table allows, then evened
+// out so that the row splits into equal tiles (56 -> 4 x 14, 26 -> 2 x 13).
+constexpr int tile_pixels(Isa isa, int vectors, int64_t row_pixels) {
+  const int64_t widest = tile_limits(isa).widest_pixels[vectors - 1];
+  const int64_t tiles = (row_pixels + widest - 1) / widest;
+  return static_cast<int>((row_pixels + tiles - 1) / tiles);
+}
+
+}  // namespace convlab::conv2d::kernel
