@@ -46,6 +46,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -224,11 +225,11 @@ int run(int argc, char** argv) {
   app.add_option("--suite", o.suites, "Shape suite (repeatable; default seed)");
   app.add_option("--shape", o.shapes, "A shape descriptor (repeatable)");
   app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")->delimiter(',');
-  app.add_option("--threads", o.threads, "Thread counts, comma-separated (default: 1 and all hardware threads)")
+  app.add_option("--threads", o.threads, fmt::format("Thread counts, comma-separated (default here: {})", fmt::join(parse_threads({}), ",")))
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
   app.add_option("--machine", o.machine, "Machine JSON from `convlab machine --json` (for %peak and %bw)");
-  app.add_option("--isa", o.isa, "Cap the SIMD dispatch of the plans: sse42, avx2, avx512 (default: best)");
+  app.add_option("--isa", o.isa, fmt::format("Cap the SIMD dispatch of the plans (and oneDNN): sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
   app.add_option("--reps", o.reps, "Repetitions per benchmark (default 5)")->check(CLI::PositiveNumber);
   app.add_option("--min-time", o.min_time, "Seconds per repetition (default 0.05)")->check(CLI::PositiveNumber);
   app.add_option("--json", o.json, "Write Google Benchmark's JSON (runs and aggregates) to this file");

@@ -40,7 +40,7 @@ void register_check(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", o->threads, "Thread counts to plan with (default 1)")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--isa", o->isa, "Cap the SIMD dispatch: sse42, avx2, avx512 (default: best)");
+  cmd->add_option("--isa", o->isa, fmt::format("Cap the SIMD dispatch: sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
   cmd->add_option("--seed", o->seed, "Seed of the generated data");
   cmd->callback([o, &ctx] {
     const auto problems = select_problems(o->suites, o->shapes, "seed");

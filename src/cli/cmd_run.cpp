@@ -72,7 +72,7 @@ void register_run(CLI::App& app, Context&) {
   cmd->add_flag("--peak", o->peak, "Also sample the FMA peak (same ISA and threads) in every repetition (conv2d: % peak)");
   cmd->add_flag("--bandwidth", o->bandwidth,
                 "Also sample DRAM streaming bandwidth (copy and triad, same threads) in every repetition");
-  cmd->add_option("--isa", o->isa, "Cap the SIMD dispatch: sse42, avx2, avx512 (default: best)");
+  cmd->add_option("--isa", o->isa, fmt::format("Cap the SIMD dispatch: sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
   cmd->add_flag("--json", o->json, "Print JSON instead of a table");
   cmd->callback([o] {
     if (o->shapes.empty() && o->suites.empty())
@@ -160,7 +160,7 @@ void register_run(CLI::App& app, Context&) {
       const double pct_value = row.value("percent_of_peak", row.value("percent_of_stream", 0.0));
       if (pct_value > 100.0) {
         pct += " !";
-        above_roof.push_back(fmt::format("{} {} {}: {:.0f} % of its roof", j.op, j.variant, j.shape, pct_value));
+        above_roof.push_back(fmt::format("{} {} {}: {:.0f} % of its roof", j.timed.op, j.variant, j.shape, pct_value));
       }
       out["results"].push_back(row);
       t.add({j.timed.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
