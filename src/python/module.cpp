@@ -11,7 +11,6 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -186,6 +185,17 @@ py::array output_array(const py::object& out, const Activation& x, int64_t c, in
   return o;
 }
 
+// A plan's input: exactly the shape (and batched or not) it was made for.
+Activation planned_input(py::handle obj, std::vector<int64_t> shape, bool batched) {
+  Activation x = activation(obj, "x");
+  if (std::vector<int64_t>{x.n, x.c, x.h, x.w} != shape || x.batched != batched) {
+    if (!batched) shape.erase(shape.begin());
+    raise_value("x", "this plan was made for shape " + shape_text(shape) + ", got " +
+                         shape_text(x.array));
+  }
+  return x;
+}
+
 std::span<const float> floats(const py::array& a) {
   return {static_cast<const float*>(a.data()), static_cast<std::size_t>(a.size())};
 }
@@ -300,14 +310,7 @@ class PyConvPlan {
 
   py::array run(py::handle x_obj, const py::object& out) {
     const Conv2dParams& p = plan_->params();
-    Activation x = activation(x_obj, "x");
-    const std::vector<int64_t> got = {x.n, x.c, x.h, x.w}, want = {p.mb, p.ic, p.ih, p.iw};
-    if (got != want || x.batched != batched_) {
-      std::vector<int64_t> shape = want;
-      if (!batched_) shape.erase(shape.begin());
-      raise_value("x", "this plan was made for shape " + shape_text(shape) + ", got " +
-                           shape_text(x.array));
-    }
+    const Activation x = planned_input(x_obj, {p.mb, p.ic, p.ih, p.iw}, batched_);
     py::array y = output_array(out, x, p.oc, p.oh(), p.ow());
     const auto in = floats(x.array);
     const auto outs = mutable_floats(y);
@@ -341,14 +344,7 @@ class PyPoolPlan {
 
   py::array run(py::handle x_obj, const py::object& out) {
     const Pool2dParams& p = plan_->params();
-    Activation x = activation(x_obj, "x");
-    const std::vector<int64_t> got = {x.n, x.c, x.h, x.w}, want = {p.mb, p.ic, p.ih, p.iw};
-    if (got != want || x.batched != batched_) {
-      std::vector<int64_t> shape = want;
-      if (!batched_) shape.erase(shape.begin());
-      raise_value("x", "this plan was made for shape " + shape_text(shape) + ", got " +
-                           shape_text(x.array));
-    }
+    const Activation x = planned_input(x_obj, {p.mb, p.ic, p.ih, p.iw}, batched_);
     py::array y = output_array(out, x, p.ic, p.oh(), p.ow());
     const auto in = floats(x.array);
     const auto outs = mutable_floats(y);
@@ -376,6 +372,12 @@ std::vector<float> copy_of(const py::array& a) {
   return {f.begin(), f.end()};
 }
 
+void check_bias(const std::optional<py::array>& b, const Conv2dParams& p) {
+  if (b && (b->ndim() != 1 || b->shape(0) != p.oc))
+    raise_value("b", "expected shape " + shape_text({p.oc}) + " (one per output channel), got " +
+                         shape_text(*b));
+}
+
 // Weights and bias checked against the problem the input implies.
 struct ConvInputs {
   Activation x;
@@ -392,9 +394,7 @@ ConvInputs conv_inputs(py::handle x_obj, py::handle w_obj, py::handle b_obj, py:
   if (!b_obj.is_none()) b = float32_array(b_obj, "b", "(out_channels,)");
   const Conv2dParams p = conv_problem(x, std::vector<int64_t>(w.shape(), w.shape() + w.ndim()),
                                       b.has_value(), stride, padding, dilation, groups);
-  if (b && (b->ndim() != 1 || b->shape(0) != p.oc))
-    raise_value("b", "expected shape " + shape_text({p.oc}) + " (one per output channel), got " +
-                         shape_text(*b));
+  check_bias(b, p);
   return {std::move(x), std::move(w), std::move(b), p};
 }
 
@@ -627,9 +627,7 @@ PYBIND11_MODULE(_convlab, m) {
           const Activation a = activation_shape(input_shape);
           const Conv2dParams p = conv_problem(a, std::vector<int64_t>(w.shape(), w.shape() + w.ndim()),
                                               b.has_value(), stride, padding, dilation, groups);
-          if (b && (b->ndim() != 1 || b->shape(0) != p.oc))
-            raise_value("b", "expected shape " + shape_text({p.oc}) + " (one per output channel), got " +
-                                 shape_text(*b));
+          check_bias(b, p);
           const ConvVariant& v = conv_variant(variant, p);
           return std::make_unique<PyConvPlan>(p, v, copy_of(w), b ? copy_of(*b) : std::vector<float>{},
                                               plan_options(threads), a.batched);
