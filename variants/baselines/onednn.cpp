@@ -1,51 +1,27 @@
 // Baselines: oneDNN 2.6 (Debian's libdnnl-dev) behind the ConvVariant
-// interface, as two rows of the matrix. They are the ceiling the ladder is
-// compared with, never a dependency of the core: this file is compiled only
-// when CMake finds oneDNN, and registered under CONVLAB_HAVE_DNNL in list.def.
-//
-// onednn-nchw  convolution_forward (forward_inference, convolution_direct) on
-//              plain memory: NCHW activations, OIHW (GOIHW) weights, the
-//              caller's buffers used in place, so no reorder anywhere.
-//              Timed (plan.run): the primitive's execute + stream wait.
-// onednn-best  the same convolution with format `any` for source, weights and
-//              destination, so oneDNN picks its preferred (blocked) layouts.
-//              At plan time: the primitive is created and the weights are
-//              reordered once into oneDNN's layout (packed_weight_bytes).
-//              plan.run takes NCHW in and gives NCHW out like every variant (so
-//              `convlab check` and the tests cross-check it): it runs
-//              [src reorder NCHW -> oneDNN's layout, when they differ] +
-//              convolution + [dst reorder back to NCHW, when they differ].
-//              That is what its matrix row `onednn-best` times.
-//              run_compute_only() runs the convolution alone, on the source as
-//              run() last reordered it, into the plan's internal destination:
-//              the cost per layer of a framework that keeps activations in
-//              oneDNN's layout from layer to layer. The matrix times it as the
-//              extra row `onednn-best:compute` (same primitive, same weights,
-//              so the cross-check of onednn-best covers its arithmetic).
-//
-// Threads: oneDNN threads with GNU OpenMP here and fixes its thread count when
-//   a primitive is created (and again reads it when it runs), so the plan sets
-//   omp_set_num_threads(options.threads) around both and restores the
-//   caller's value afterwards. oneDNN's forward convolutions split work over
-//   batch, channel blocks and rows, never the reduction, which is why the 1-4
-//   thread bitwise test passes (it is run on these rows like on any other).
-// ISA: oneDNN dispatches by itself (here: AVX-512); PlanOptions::isa is not
-//   honoured because oneDNN's cap is process-wide (ONEDNN_MAX_CPU_ISA=AVX2 in
-//   the environment caps it; convlab-bench and the CLI set it from --isa through
-//   cap_library_isa, so that an --isa avx2 row runs AVX2). describe() names the implementation it chose
-//   (e.g. "jit:avx512_core" or "gemm:jit"), and the matrix prints it as the
-//   row's label.
-// Arithmetic: fp32 in, fp32 accumulation, no Winograd (convolution_direct), so
-//   integer-valued inputs come out exact like for every ladder step.
-//
-// Measured here (1 thread, medians of 10, FMA peak sampled alongside: 183
-//   GFLOP/s AVX-512): cifar conv2 mb32ic32ih15oc64kh3 onednn-nchw 77 GFLOP/s
-//   (42 % of peak, oneDNN picks gemm:jit), onednn-best 125 GFLOP/s (68 %,
-//   brgconv:avx512_core, activation reorders included); cifar conv1 (ic 3)
-//   42 and 32 GFLOP/s, where the reorders cost more than they save. Re-run:
-//   build/release/convlab run --variant naive,onednn-nchw,onednn-best --suite cifar --peak --reps 10
-// The convolution alone (onednn-best:compute) comes from the matrix: 121 and
-//   156 GFLOP/s on cifar conv1 and conv2 (scripts/run-lab, results/REPORT.md).
+// interface, the ceiling the ladder is compared with; compiled and registered
+// only when CMake finds oneDNN (CONVLAB_HAVE_DNNL in list.def).
+// onednn-nchw  convolution_forward (inference, direct) on plain NCHW/OIHW
+//   memory: the caller's buffers in place, no reorder anywhere.
+// onednn-best  the same with format `any`, so oneDNN picks its blocked layouts.
+//   plan: create the primitive, reorder the weights once. run: NCHW in and out
+//   like every variant (so it is cross-checked): src reorder + convolution +
+//   dst reorder. run_compute_only() (the matrix row `onednn-best:compute`) is
+//   the convolution alone on the source run() last reordered: what a framework
+//   that keeps oneDNN's layouts from layer to layer pays.
+// Threads: GNU OpenMP; oneDNN fixes its count at primitive creation and reads
+//   it again at execution, so the plan sets omp_set_num_threads around both.
+//   Forward convolutions never split the reduction, so the 1-4 thread bitwise
+//   test passes for these rows; `gemm:jit` plans are not guaranteed to be.
+// ISA: oneDNN dispatches by itself, process-wide; convlab-bench and the CLI cap
+//   it at --isa through cap_library_isa (ONEDNN_MAX_CPU_ISA). describe() names
+//   the implementation (e.g. "jit:avx512_core", "gemm:jit").
+// Arithmetic: fp32, no Winograd, so integer-valued inputs come out exact.
+// Measured (AMD EPYC (Zen 5), AVX-512, 1 thread, scripts/run-lab --quick,
+//   results/matrix-cifar.md): cifar conv2 mb32ic32ih15oc64kh3 onednn-nchw
+//   108 GFLOP/s, onednn-best 162 (78 % of peak), onednn-best:compute 190 (92 %).
+//   Re-run one row: build/release/convlab run --variant onednn-nchw,onednn-best
+//   --shape mb32ic32ih15oc64kh3 --reps 10 --peak
 #include <omp.h>
 
 #include <fmt/core.h>
