@@ -23,6 +23,13 @@ class LabDataError(Exception):
     """A file the scripts read is missing or not what it should be; the message names it."""
 
 
+def markdown_table(header, rows):
+    """A Markdown table: the header, its rule, one line per row."""
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
 def die(program, message):
     """One line on stderr and exit 2, the lab's code for bad input."""
     print(f"{program}: {message}", file=sys.stderr)

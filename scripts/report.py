@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labdata import ABOVE_ROOF, Bench, LabDataError, Machine, die, read_json  # noqa: E402
+from labdata import markdown_table as table  # noqa: E402
 
 
 def fmt_rate(v):
@@ -42,12 +43,6 @@ def fmt_time(us):
 
 def fmt_bytes(b):
     return f"{b / 2**20:.0f} MiB" if b >= 2**20 else f"{b / 2**10:.0f} KiB"
-
-
-def table(header, rows):
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def identity(m):
