@@ -36,56 +36,51 @@ namespace {
 template <class Arch>
 using Vec = xsimd::batch<float, Arch>;
 
-// Transposes L registers in place: r[i] lane j -> r[j] lane i.
-template <class Arch>
-[[gnu::always_inline]] inline void transpose(Vec<Arch>* r) {
-  if constexpr (std::is_same_v<Arch, simd::Avx512>) {
-    __m512 t[16], u[16];
-    for (int i = 0; i < 16; i += 2) {
-      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-      const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
-      const __m512d c = _mm512_castps_pd(t[i + 2]), d = _mm512_castps_pd(t[i + 3]);
-      u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-      u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-      u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-      u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    // Now quarter l (128 bits) of u[4q + m] holds rows 4q..4q+3 of column
-    // 4l + m; two rounds of quarter shuffles move it to quarter q of r[4l + m].
-    for (int i = 0; i < 4; ++i) {
-      t[i] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0x88);
-      t[i + 4] = _mm512_shuffle_f32x4(u[i], u[i + 4], 0xdd);
-      t[i + 8] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0x88);
-      t[i + 12] = _mm512_shuffle_f32x4(u[i + 8], u[i + 12], 0xdd);
-    }
-    for (int i = 0; i < 8; ++i) {
-      r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-      r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-    }
-  } else if constexpr (std::is_same_v<Arch, simd::Avx2>) {
-    __m256 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-      u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-      u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xee);
-      u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-      u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xee);
-    }
-    for (int i = 0; i < 4; ++i) {
-      r[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
-      r[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
-    }
-  } else {
-    __m128 a = r[0], b = r[1], c = r[2], d = r[3];
-    _MM_TRANSPOSE4_PS(a, b, c, d);
-    r[0] = a, r[1] = b, r[2] = c, r[3] = d;
+// One round of a register transpose: row i and row i + stride (i without the
+// stride bit) become lo(a, b) and hi(a, b) in place.
+template <int N, int Stride, class R, class Lo, class Hi>
+[[gnu::always_inline]] inline void butterfly(R* r, Lo lo, Hi hi) {
+#pragma GCC unroll 16
+  for (int i = 0; i < N; ++i) {
+    if (i & Stride) continue;
+    const R a = r[i], b = r[i + Stride];
+    r[i] = lo(a, b);
+    r[i + Stride] = hi(a, b);
   }
+}
+
+// Transposes L registers in place: r[i] lane j -> r[j] lane i. Two rounds of
+// interleaves transpose each 4 x 4 block of 128-bit lanes; then rounds that
+// move whole 128-bit lanes (one on AVX2, two on AVX-512) place the blocks.
+template <class Arch>
+[[gnu::always_inline]] inline void transpose(Vec<Arch>* v) {
+  using R = typename Vec<Arch>::register_type;
+  constexpr int L = Vec<Arch>::size;
+  R r[L];
+  for (int i = 0; i < L; ++i) r[i] = v[i];
+  auto lo = [](R a, R b) {
+    if constexpr (L == 16) return _mm512_unpacklo_ps(a, b);
+    else if constexpr (L == 8) return _mm256_unpacklo_ps(a, b);
+    else return _mm_unpacklo_ps(a, b);
+  };
+  auto hi = [](R a, R b) {
+    if constexpr (L == 16) return _mm512_unpackhi_ps(a, b);
+    else if constexpr (L == 8) return _mm256_unpackhi_ps(a, b);
+    else return _mm_unpackhi_ps(a, b);
+  };
+  butterfly<L, 2>(r, lo, hi);
+  butterfly<L, 1>(r, lo, hi);
+  if constexpr (std::is_same_v<Arch, simd::Avx2>) {
+    auto halves_lo = [](R a, R b) { return _mm256_permute2f128_ps(a, b, 0x20); };
+    auto halves_hi = [](R a, R b) { return _mm256_permute2f128_ps(a, b, 0x31); };
+    butterfly<L, 4>(r, halves_lo, halves_hi);
+  } else if constexpr (std::is_same_v<Arch, simd::Avx512>) {
+    auto even_quarters = [](R a, R b) { return _mm512_shuffle_f32x4(a, b, 0x88); };
+    auto odd_quarters = [](R a, R b) { return _mm512_shuffle_f32x4(a, b, 0xdd); };
+    butterfly<L, 4>(r, even_quarters, odd_quarters);
+    butterfly<L, 8>(r, even_quarters, odd_quarters);
+  }
+  for (int i = 0; i < L; ++i) v[i] = r[i];
 }
 
 // Stores the first `count` lanes of v at dst (count <= L).
