@@ -9,7 +9,7 @@
 #include "convlab/check.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
-#include "convlab/registry.hpp"
+#include "convlab/timed_job.hpp"
 #include "table.hpp"
 
 namespace convlab::cli {
@@ -67,25 +67,13 @@ void register_check(CLI::App& app, Context& ctx) {
         if (progress)
           fmt::print(stderr, "[{}/{}] {} ({})\n", ++step, problems.size() * o->modes.size(),
                      format_descriptor(entry.problem, entry.label), mode_name);
-        if (const auto* conv = std::get_if<Conv2dParams>(&entry.problem)) {
-          const ConvCase c(*conv, mode, o->seed);
-          for (const auto* v : conv2d_variants()) {
-            if (!filter.selects(v->name())) continue;
-            for (int th : o->threads) {
-              PlanOptions opt = base;
-              opt.threads = th;
-              record("conv2d", c.check(*v, opt), entry);
-            }
-          }
-        } else {
-          const PoolCase c(std::get<Pool2dParams>(entry.problem), mode, o->seed);
-          for (const auto* v : pool2d_variants()) {
-            if (!filter.selects(v->name())) continue;
-            for (int th : o->threads) {
-              PlanOptions opt = base;
-              opt.threads = th;
-              record("pool2d", c.check(*v, opt), entry);
-            }
+        const ProblemCase c(entry.problem, mode, o->seed);
+        for (std::string_view name : variant_names(entry.problem)) {
+          if (!filter.selects(name)) continue;
+          for (int th : o->threads) {
+            PlanOptions opt = base;
+            opt.threads = th;
+            record(c.op(), c.check(name, opt), entry);
           }
         }
       }

@@ -4,6 +4,8 @@
 #include <exception>
 
 #include "convlab/descriptor.hpp"
+#include "convlab/error.hpp"
+#include "convlab/registry.hpp"
 #include "convlab/reference.hpp"
 
 namespace convlab {
@@ -126,6 +128,28 @@ std::vector<float> PoolCase::output_of(const PoolVariant& v, const PlanOptions& 
   auto plan = v.plan(p_, o);
   plan->run(input_.span(), out);
   return out;
+}
+
+namespace {
+std::variant<ConvCase, PoolCase> case_for(const Problem& p, DataMode mode, uint64_t seed) {
+  if (const auto* conv = std::get_if<Conv2dParams>(&p)) return ConvCase(*conv, mode, seed);
+  return PoolCase(std::get<Pool2dParams>(p), mode, seed);
+}
+}  // namespace
+
+ProblemCase::ProblemCase(const Problem& p, DataMode mode, uint64_t seed) : case_(case_for(p, mode, seed)) {}
+
+const char* ProblemCase::op() const { return std::holds_alternative<ConvCase>(case_) ? "conv2d" : "pool2d"; }
+
+CheckRow ProblemCase::check(std::string_view variant, const PlanOptions& options) const {
+  if (const auto* conv = std::get_if<ConvCase>(&case_)) {
+    const ConvVariant* v = find_conv2d_variant(variant);
+    if (v == nullptr) throw Error("variant", std::string(variant), "no conv2d variant of that name");
+    return conv->check(*v, options);
+  }
+  const PoolVariant* v = find_pool2d_variant(variant);
+  if (v == nullptr) throw Error("variant", std::string(variant), "no pool2d variant of that name");
+  return std::get<PoolCase>(case_).check(*v, options);
 }
 
 }  // namespace convlab

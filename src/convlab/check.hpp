@@ -6,10 +6,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "convlab/compare.hpp"
 #include "convlab/data.hpp"
+#include "convlab/descriptor.hpp"
 #include "convlab/variant.hpp"
 
 namespace convlab {
@@ -58,6 +61,19 @@ class PoolCase {
   DataMode mode_;
   Tensor input_;
   Tensor ref_;
+};
+
+// Either op's case behind one face, for callers that walk problems of both
+// kinds (`convlab check`): variants are named, not typed.
+class ProblemCase {
+ public:
+  ProblemCase(const Problem& p, DataMode mode, uint64_t seed = 1);
+  // Throws convlab::Error naming "variant" for a name the problem's op lacks.
+  CheckRow check(std::string_view variant, const PlanOptions& options = {}) const;
+  const char* op() const;
+
+ private:
+  std::variant<ConvCase, PoolCase> case_;
 };
 
 }  // namespace convlab

@@ -36,6 +36,9 @@ namespace convlab::conv2d {
 
 SimdConv::SimdConv(const Conv2dParams& p, const float* weights, const float* bias, Isa isa, int64_t slots)
     : p_(p),
+      oh_(p.oh()),
+      ow_(p.ow()),
+      ocg_(p.ocg()),
       isa_(isa),
       weights_(p, weights, bias, isa),
       input_(p, slots),
@@ -48,7 +51,7 @@ void SimdConv::rows(const float* image, float* y, int64_t n, int64_t g, int64_t 
                     int64_t b1) const {
   // Locals, not members: the kernel is called through a pointer, so the
   // compiler would reload every member after each call.
-  const int64_t OW = p_.ow(), plane = p_.oh() * OW, block = weights_.block, ocg = p_.ocg(), K = weights_.taps;
+  const int64_t OW = ow_, plane = oh_ * OW, block = weights_.block, ocg = ocg_, K = weights_.taps;
   const int64_t P = pixels_, row_step = input_.row_origin(1);
   const kernel::MicroKernel full_tile = full_tile_, last_tile = last_tile_;
   const int64_t* offsets = input_.tap_offsets();
@@ -68,7 +71,7 @@ void SimdConv::rows(const float* image, float* y, int64_t n, int64_t g, int64_t 
 void SimdConv::run(const float* x, float* y) {
   for (int64_t n = 0; n < p_.mb; ++n) {
     const float* image = input_.prepare(x, n, 0);  // one image at a time, so it is still in cache
-    for (int64_t g = 0; g < p_.g; ++g) rows(image, y, n, g, 0, p_.oh(), 0, weights_.oc_blocks);
+    for (int64_t g = 0; g < p_.g; ++g) rows(image, y, n, g, 0, oh_, 0, weights_.oc_blocks);
   }
 }
 

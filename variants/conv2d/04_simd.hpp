@@ -35,6 +35,7 @@ class SimdConv {
 
  private:
   Conv2dParams p_;
+  int64_t oh_, ow_, ocg_;  // divisions done once: rows() runs per group and per work item
   Isa isa_;
   kernel::PackedWeights weights_;
   kernel::PaddedInput input_;
