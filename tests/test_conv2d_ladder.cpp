@@ -170,5 +170,34 @@ TEST(Im2colGemm, WorkspaceIsKByNRoundedToWholePanels) {
   EXPECT_EQ(conv2d::im2col_workspace_bytes(g), std::size_t{18} * 14 * 9 * 4);  // 7 rows per panel, 2 panels
 }
 
+// --- 06_best and b2_depthwise: the choice never changes a bit ----------------
+// Every route best may take sums each output as 04 does (bias, then the taps
+// in order, one FMA each), so its output equals 05's bit for bit, on dense,
+// grouped and depthwise shapes, every ISA and thread count.
+TEST(BestPlan, SameBitsAsParallelWhicheverRouteItTakes) {
+  for (const char* d : {"g32mb1ic32ih30oc32kh3ph1", "g24mb2ic24ih19iw37oc24kh3sh2ph1bias0",
+                        "g5mb1ic5ih17iw23oc5kh5ph2dh1", "mb1ic16ih13oc32kh3", "g2mb3ic6ih13iw11oc10kh3kw2sh2ph1"}) {
+    SCOPED_TRACE(d);
+    const ConvCase c(parse_conv2d(d), DataMode::bounded, 5);
+    for (Isa isa : available_isas())
+      for (int t : {1, 3}) {
+        PlanOptions o;
+        o.isa = isa;
+        o.threads = t;
+        const std::vector<float> best = c.output_of(variant("best"), o), parallel = c.output_of(variant("parallel"), o);
+        ASSERT_EQ(best.size(), parallel.size());
+        EXPECT_EQ(0, std::memcmp(best.data(), parallel.data(), best.size() * sizeof(float)))
+            << to_string(isa) << ", " << t << " threads";
+      }
+  }
+}
+
+TEST(BestPlan, SaysWhichRouteItTookAndWhy) {
+  EXPECT_NE(plan_for("best", parse_conv2d("g32mb1ic32ih30oc32kh3ph1"))->describe().find("chose depthwise"),
+            std::string::npos);
+  EXPECT_NE(plan_for("best", parse_conv2d("mb1ic16ih13oc32kh3"))->describe().find("chose parallel"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace convlab::testing

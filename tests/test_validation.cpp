@@ -123,6 +123,10 @@ TEST(Validation, EveryVariantRejectsWrongBufferSizes) {
   std::vector<float> short_w(w.size() - 1), long_x(x.size() + 1), short_y(y.size() - 1);
   for (const auto* v : conv2d_variants()) {
     SCOPED_TRACE(std::string(v->name()));
+    if (!v->supports(p)) {  // a branch that refuses the shape says so, naming itself
+      expect_field([&] { v->plan(p, w, b); }, "variant");
+      continue;
+    }
     expect_field([&] { v->plan(p, short_w, b); }, "weights");
     expect_field([&] { v->plan(p, w, {}); }, "bias");
     auto plan = v->plan(p, w, b);

@@ -151,7 +151,8 @@ class PoolVariant {
 };
 
 // A ladder step (or branch) is its plan: a name, a one-line summary, and every
-// shape supported. These two templates are the whole variant for such a step,
+// shape supported unless the plan says otherwise. These two templates are the
+// whole variant for such a step,
 // so a step's file holds only its plan and one registration line (ladder_step).
 template <class Plan>
 class LadderConvVariant final : public ConvVariant {
@@ -162,6 +163,12 @@ class LadderConvVariant final : public ConvVariant {
   std::string_view name() const override { return name_; }
   std::string_view summary() const override { return summary_; }
   VariantKind kind() const override { return kind_; }
+  // A branch that takes only some shapes says which through a static
+  // Plan::supports(params); a ladder step takes every valid shape.
+  Support supports(const Conv2dParams& p) const override {
+    if constexpr (requires { Plan::supports(p); }) return Plan::supports(p);
+    else return Support::yes();
+  }
 
  protected:
   std::unique_ptr<ConvPlan> make_plan(const Conv2dParams& p, const float* w, const float* b,

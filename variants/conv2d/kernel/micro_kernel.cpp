@@ -25,6 +25,8 @@ CONVLAB_DECLARE_KERNEL(convlab::conv2d::kernel::LookUp, int, int, convlab::conv2
 
 #include <immintrin.h>  // the transposes: every pass sees every declaration, uses only its own
 
+#include "conv2d/kernel/partial.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <type_traits>
@@ -81,24 +83,6 @@ template <class Arch>
     butterfly<L, 8>(r, even_quarters, odd_quarters);
   }
   for (int i = 0; i < L; ++i) v[i] = r[i];
-}
-
-// Stores the first `count` lanes of v at dst (count <= L).
-template <class Arch>
-[[gnu::always_inline]] inline void store_first(float* dst, const Vec<Arch>& v, int count) {
-  constexpr int L = Vec<Arch>::size;
-  if (count == L) {
-    v.store_unaligned(dst);
-  } else if constexpr (std::is_same_v<Arch, simd::Avx512>) {
-    _mm512_mask_storeu_ps(dst, static_cast<__mmask16>((1u << count) - 1), v);
-  } else if constexpr (std::is_same_v<Arch, simd::Avx2>) {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    _mm256_maskstore_ps(dst, _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane), v);
-  } else {
-    alignas(64) float tmp[L];
-    v.store_aligned(tmp);
-    for (int i = 0; i < count; ++i) dst[i] = tmp[i];
-  }
 }
 
 // acc[p * V + v]: pixel p, channel vector v. Writes out[v*L + i][p] for the

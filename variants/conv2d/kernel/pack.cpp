@@ -22,9 +22,10 @@ PaddedInput::PaddedInput(const Conv2dParams& p, int64_t slots)
       }
 }
 
-void PaddedInput::pack_rows(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1) {
+void PaddedInput::pack(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1, int64_t c0,
+                       int64_t c1) {
   const int64_t iw = p_.iw, sw = p_.sw;
-  for (int64_t c = 0; c < p_.ic; ++c) {
+  for (int64_t c = c0; c < c1; ++c) {
     const float* src = x + ((n * p_.ic + c) * p_.ih + row0) * iw;
     float* dst = workspace_.data() + (slot * p_.ic + c) * plane_ + (p_.ph + row0) * row_;
     for (int64_t i = row0; i < row1; ++i, src += iw, dst += row_) {
@@ -32,9 +33,13 @@ void PaddedInput::pack_rows(const float* x, int64_t n, int64_t slot, int64_t row
         std::memcpy(dst + p_.pw, src, static_cast<std::size_t>(iw) * sizeof(float));
         continue;
       }
-      for (int64_t col = 0; col < iw; ++col) {
-        const int64_t q = p_.pw + col;  // padded column
-        dst[(q % sw) * phase_len_ + q / sw] = src[col];
+      // Phase r holds padded columns r, r + sw, ...: source columns r + j*sw - pw
+      // inside [0, iw), one strided read stream per phase and no divisions.
+      for (int64_t r = 0; r < sw; ++r) {
+        const int64_t first = r >= p_.pw ? 0 : (p_.pw - r + sw - 1) / sw;
+        const int64_t end = (iw + p_.pw - r + sw - 1) / sw;
+        float* __restrict phase = dst + r * phase_len_;
+        for (int64_t j = first; j < end; ++j) phase[j] = src[r + j * sw - p_.pw];
       }
     }
   }

@@ -33,7 +33,14 @@ class PaddedInput {
   int64_t group_floats() const { return icg_ * plane_; }
 
   // Rows [row0, row1) of every channel of image n of x into workspace slot `slot`.
-  void pack_rows(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1);
+  void pack_rows(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1) {
+    pack(x, n, slot, row0, row1, 0, p_.ic);
+  }
+  // Channel c of image n, every row, into slot `slot`; its plane as the kernels read it.
+  const float* pack_channel(const float* x, int64_t n, int64_t slot, int64_t c) {
+    if (copies_) pack(x, n, slot, 0, p_.ih, c, c + 1);
+    return image(x, n, slot) + c * plane_;
+  }
   // Image n as the kernels read it: slot `slot` once packed, or x's own image.
   const float* image(const float* x, int64_t n, int64_t slot) const;
   // pack_rows over every row, then image().
@@ -43,6 +50,8 @@ class PaddedInput {
   std::size_t table_bytes() const { return offsets_.size() * sizeof(int64_t); }
 
  private:
+  void pack(const float* x, int64_t n, int64_t slot, int64_t row0, int64_t row1, int64_t c0, int64_t c1);
+
   Conv2dParams p_;
   bool copies_;
   int64_t sh_, icg_, phase_len_, row_, plane_;
