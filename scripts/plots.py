@@ -260,6 +260,10 @@ def size_scaling(bench, out, suite):
 
 
 # --- thread scaling -------------------------------------------------------------
+# The lab's own variants that run on the plan's threads besides the "parallel" steps.
+THREADED_STEPS = {"best", "depthwise"}
+
+
 def parallel_variant(bench, op, name):
     """Whether the variant runs on the plan's threads: declared in the JSON ("threaded"), else read from
     its kind (baselines thread) and name."""
@@ -267,7 +271,7 @@ def parallel_variant(bench, op, name):
         if v["op"] == op and v["name"] == name.split(":")[0]:
             if "threaded" in v:
                 return v["threaded"]
-            return v["kind"] == "baseline" or "parallel" in v["name"]
+            return v["kind"] == "baseline" or "parallel" in v["name"] or v["name"] in THREADED_STEPS
     return False
 
 

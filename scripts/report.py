@@ -308,6 +308,48 @@ def findings_section(bench, suites, isa):
     return lines
 
 
+def limit_of(ours, theirs, machine):
+    """What holds a layer below oneDNN, read from the measurements: the roofline side of the layer
+    (its FLOP per byte against the machine's ridge point), then each side's share of the FMA peak."""
+    bw = machine.bandwidth(ours.threads)
+    if bw and ours.roof and ours.ai < ours.roof / bw.median:
+        return (f"memory-bound ({ours.ai:.1f} FLOP/B under the ridge at {ours.roof / bw.median:.1f}): "
+                f"{ours.rate.median / ours.ai:.1f} GB/s against oneDNN's {theirs.rate.median / theirs.ai:.1f}")
+    if ours.pct and theirs.pct:
+        return (f"compute-bound: the kernel reaches {ours.pct.median:.0f} % of the FMA peak, oneDNN "
+                f"{theirs.pct.median:.0f} %")
+    return "–"
+
+
+def vs_onednn_section(bench, suites, machine):
+    """Every conv layer's ratio to oneDNN's convolution alone, lowest first; below 1x, what limits it."""
+    ours = [v["name"] for v in bench.variants if v["kind"] != "baseline" and v["op"] == "conv2d"]
+    rows = []
+    for suite in suites:
+        for shape in bench.shapes_of("conv2d", suite):
+            for t in sorted({r.threads for r in bench.select(op="conv2d", suite=suite)}):
+                top = best_of(bench, "conv2d", shape, t, ours)
+                theirs = bench.find("conv2d", "onednn-best:compute", shape, t)
+                if top is None or theirs is None or theirs.unstable:
+                    continue
+                rows.append((top.rate.median / theirs.rate.median, suite, shape, t, top, theirs))
+    if not rows:
+        return []
+    rows.sort(key=lambda r: r[0])
+    cells = []
+    for ratio, suite, shape, t, top, theirs in rows:
+        mark = "**" if ratio < 1.0 else ""
+        one = bench.find("conv2d", "onednn-best", shape, t)
+        cells.append([f"{mark}{ratio:.2f}×{mark}", ratio_cell(top, one), bench.shape_label(shape), suite, str(t),
+                      top.variant, limit_of(top, theirs, machine) if ratio < 1.0 else ""])
+    behind = sum(1 for r in rows if r[0] < 1.0)
+    return ["", "## vs oneDNN", "",
+            f"Every conv layer and thread count, lowest first: the lab's fastest variant against oneDNN's "
+            f"convolution alone (`onednn-best:compute`, its own blocked layout) and against `onednn-best` with "
+            f"NCHW in and out. {behind} of {len(rows)} below 1× (bold), each with what limits it.", "",
+            table(["× compute", "× NCHW", "layer", "suite", "threads", "ours", "what limits it"], cells)]
+
+
 def unstable_section(bench):
     rows = [r for r in bench.rows if not r.error and r.unstable]
     if not rows:
@@ -361,6 +403,7 @@ def main():
           "only `plan.run` is timed. This VM is shared: compare rows of one run, not across runs."]
     L += findings_section(bench, suites, isa)
     L += questions_section(d)
+    L += vs_onednn_section(bench, suites, machine)
     L += unstable_section(bench)
     L += above_roof_section(bench)
 
