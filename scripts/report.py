@@ -62,6 +62,18 @@ def placement(m):
     return f"CPUs {','.join(map(str, cpus))} ({len(cpus)}); {p.get('threads', '')}"
 
 
+def per_thread_table(first, keys, lookup, counts):
+    """One row per key: lookup(key, threads)'s median (min–max) per thread count."""
+    rows = []
+    for key in keys:
+        row = [key]
+        for t in counts:
+            v = lookup(key, t)
+            row.append(f"{fmt_rate(v.median)} ({fmt_rate(v.min)}–{fmt_rate(v.max)})" if v else "–")
+        rows.append(row)
+    return table([first] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts], rows)
+
+
 def machine_section(m, onednn):
     lines = ["## The machine", ""]
     c = m.caches
@@ -88,14 +100,7 @@ def machine_section(m, onednn):
                   f"{s['fma_seconds_per_sample']} s; independent FMA chains per thread ({chains}): the ISA's "
                   "register file less the loop's two constants, so nothing spills (SSE4.2 has no FMA: mul + add).",
               ""]
-    rows = []
-    for isa in m.isas():
-        row = [isa]
-        for t in counts:
-            p = m.peak(isa, t)
-            row.append(f"{fmt_rate(p.median)} ({fmt_rate(p.min)}–{fmt_rate(p.max)})" if p else "–")
-        rows.append(row)
-    lines.append(table(["ISA"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts], rows))
+    lines.append(per_thread_table("ISA", m.isas(), m.peak, counts))
     # A core's FMA units are its own: t threads on t idle cores give about t times one.
     short = []
     for isa in m.isas():
@@ -111,14 +116,7 @@ def machine_section(m, onednn):
                       "`convlab machine` on a quiet machine before trusting them."]
     lines += ["", f"**Streaming bandwidth**, GB/s: STREAM copy (8 B per element) and triad (12 B) over 3 arrays of "
                   f"{fmt_bytes(s['stream_array_bytes'])} each (at least twice the L3).", ""]
-    rows = []
-    for kernel in ("copy", "triad"):
-        row = [kernel]
-        for t in counts:
-            b = m.stream(kernel, t)
-            row.append(f"{fmt_rate(b.median)} ({fmt_rate(b.min)}–{fmt_rate(b.max)})" if b else "–")
-        rows.append(row)
-    lines.append(table(["kernel"] + [f"{t} thread{'s' if t > 1 else ''}" for t in counts], rows))
+    lines.append(per_thread_table("kernel", ("copy", "triad"), m.stream, counts))
     sweep = m.json.get("bandwidth_sweep_gbps")
     if sweep:
         best = {}
