@@ -12,8 +12,8 @@
 //   by its bytes (input + output once), so it is reported in GB/s as well.
 // Loop nest:
 //   [threads] for plane (n, c): pack the plane (padding, stride phases);
-//     for oh: for block of U=4 vectors of pixels: acc = bias;
-//       for k < kh*kw: acc[u] += w[c][k] * x[offset[k] + p + u*L]; store
+//     for oh: for block of U=4 vectors (of a row, or of 4 rows <= L wide):
+//       acc = bias; for k < kh*kw: acc[u] += w[c][k] * x[offset[k] + ...]
 // Working set: one padded plane (51 KiB at 112 x 112) is packed and read
 //   back from L2 while warm; one output row's taps span kh rows, in L1.
 // Supports: groups = input = output channels, any kernel, stride, padding,
@@ -48,7 +48,7 @@ class DepthwisePlan final : public ConvPlan {
         input_(p, p.mb),
         weights_(w, w + p.weight_elems()),
         bias_(static_cast<std::size_t>(p.oc), 0.0f),
-        row_(kernel::depthwise_row(o.isa)),
+        rows_(kernel::depthwise_rows(o.isa)),
         arena_(o.threads) {
     if (b != nullptr) bias_.assign(b, b + p.oc);
   }
@@ -71,17 +71,15 @@ class DepthwisePlan final : public ConvPlan {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t n = i / C, c = i % C;
         const float* plane = input_.pack_channel(x, n, n, c);
-        float* out = y + i * OH * OW;
-        for (int64_t oh = 0; oh < OH; ++oh)
-          row_(plane + input_.row_origin(oh), input_.tap_offsets(), K, weights_.data() + c * K,
-               bias_[static_cast<std::size_t>(c)], out + oh * OW, OW);
+        rows_(plane, input_.tap_offsets(), K, weights_.data() + c * K, bias_[static_cast<std::size_t>(c)],
+              y + i * OH * OW, OW, OH, input_.row_origin(1), OW);
       }
     });
   }
 
   kernel::PaddedInput input_;
   kernel::Buffer<float> weights_, bias_;
-  kernel::DepthwiseRow row_;
+  kernel::DepthwiseRows rows_;
   ThreadArena arena_;
 };
 

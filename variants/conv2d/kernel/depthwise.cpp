@@ -2,11 +2,12 @@
 // CONVLAB_MULTIARCH_FILE
 //
 // Blocks of U = 4 vectors of pixels share each broadcast weight: U loads and
-// U independent FMAs per tap, so 4 chains (x2 for a second block in flight)
-// hide the FMA latency while loads, not FMAs, set the pace (1 load per FMA,
-// from L1: the row's window of K taps was just packed). The row's last
-// vectors take 3, 2 or 1 registers, and its last partial vector masked
-// loads and stores.
+// U independent FMAs per tap, so 4 chains hide the FMA latency while loads,
+// not FMAs, set the pace (1 load per FMA, from L1: the rows were just
+// packed). A row's last vectors take 3, 2 or 1 registers, its last partial
+// vector masked loads and stores. Rows of at most L pixels (14 x 14 and 7 x 7
+// planes) would leave one chain per row, latency-bound: there the block's
+// 4 vectors are the same pixels of 4 consecutive rows.
 #include "conv2d/kernel/depthwise.hpp"
 
 #include "convlab/simd.hpp"
@@ -14,11 +15,11 @@
 namespace convlab::conv2d::kernel {
 struct DepthwiseLookUp {
   template <class Arch>
-  void operator()(Arch, DepthwiseRow* found) const;
+  void operator()(Arch, DepthwiseRows* found) const;
 };
 }  // namespace convlab::conv2d::kernel
 
-CONVLAB_DECLARE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d::kernel::DepthwiseRow*);
+CONVLAB_DECLARE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d::kernel::DepthwiseRows*);
 
 #if CONVLAB_ARCH_PASS
 
@@ -27,57 +28,77 @@ CONVLAB_DECLARE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d
 namespace convlab::conv2d::kernel {
 namespace {
 
-// U vectors of pixels from p; the last one holds `last` pixels (<= L).
+// U vectors, vector u at x + u*xs and y + u*ys: `count` pixels in each but
+// the last, which holds `last` (<= L). A row's next vectors (xs = ys = L), or
+// the same pixels of U consecutive short rows (xs, ys = the row steps).
 template <class Arch, int U>
 [[gnu::always_inline]] inline void pixel_block(const float* __restrict x, const int64_t* __restrict offsets,
                                                int64_t K, const float* __restrict w, float bias, float* y,
-                                               int64_t p, int last) {
+                                               int64_t xs, int64_t ys, int count, int last) {
   using B = simd::floats<Arch>;
-  constexpr int L = B::size;
   B acc[U];
 #pragma GCC unroll 4
   for (int u = 0; u < U; ++u) acc[u] = B(bias);
   for (int64_t k = 0; k < K; ++k) {
     const B wk(w[k]);
-    const float* xk = x + offsets[k] + p;
+    const float* xk = x + offsets[k];
 #pragma GCC unroll 4
-    for (int u = 0; u < U - 1; ++u) acc[u] = xsimd::fma(B::load_unaligned(xk + u * L), wk, acc[u]);
-    acc[U - 1] = xsimd::fma(load_first<Arch>(xk + (U - 1) * L, last), wk, acc[U - 1]);
+    for (int u = 0; u < U; ++u)
+      acc[u] = xsimd::fma(load_first<Arch>(xk + u * xs, u < U - 1 ? count : last), wk, acc[u]);
   }
 #pragma GCC unroll 4
-  for (int u = 0; u < U - 1; ++u) acc[u].store_unaligned(y + p + u * L);
-  store_first<Arch>(y + p + (U - 1) * L, acc[U - 1], last);
+  for (int u = 0; u < U; ++u) store_first<Arch>(y + u * ys, acc[u], u < U - 1 ? count : last);
 }
 
 template <class Arch>
-void depthwise_row(const float* __restrict x, const int64_t* __restrict offsets, int64_t K,
-                   const float* __restrict w, float bias, float* y, int64_t pixels) {
+[[gnu::always_inline]] inline void short_rows(const float* x, const int64_t* offsets, int64_t K, const float* w,
+                                              float bias, float* y, int64_t pixels, int64_t rows, int64_t x_step,
+                                              int64_t y_step) {
+  const int n = static_cast<int>(pixels);
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) pixel_block<Arch, 4>(x + r * x_step, offsets, K, w, bias, y + r * y_step, x_step, y_step, n, n);
+  x += r * x_step, y += r * y_step;
+  switch (rows - r) {
+    case 3: pixel_block<Arch, 3>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
+    case 2: pixel_block<Arch, 2>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
+    case 1: pixel_block<Arch, 1>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
+    default: break;
+  }
+}
+
+template <class Arch>
+void depthwise_rows(const float* __restrict x, const int64_t* __restrict offsets, int64_t K,
+                    const float* __restrict w, float bias, float* y, int64_t pixels, int64_t rows, int64_t x_step,
+                    int64_t y_step) {
   constexpr int64_t L = simd::floats<Arch>::size;
-  int64_t p = 0;
-  for (; p + 4 * L <= pixels; p += 4 * L) pixel_block<Arch, 4>(x, offsets, K, w, bias, y, p, L);
-  const int64_t left = pixels - p;
-  if (left == 0) return;
-  const int vectors = static_cast<int>((left + L - 1) / L);
-  const int last = static_cast<int>(left - (vectors - 1) * L);
-  if (vectors == 1) pixel_block<Arch, 1>(x, offsets, K, w, bias, y, p, last);
-  else if (vectors == 2) pixel_block<Arch, 2>(x, offsets, K, w, bias, y, p, last);
-  else if (vectors == 3) pixel_block<Arch, 3>(x, offsets, K, w, bias, y, p, last);
-  else pixel_block<Arch, 4>(x, offsets, K, w, bias, y, p, last);
+  if (pixels <= L) return short_rows<Arch>(x, offsets, K, w, bias, y, pixels, rows, x_step, y_step);
+  for (int64_t r = 0; r < rows; ++r, x += x_step, y += y_step) {
+    int64_t p = 0;
+    for (; p + 4 * L <= pixels; p += 4 * L) pixel_block<Arch, 4>(x + p, offsets, K, w, bias, y + p, L, L, L, L);
+    const int64_t left = pixels - p;
+    if (left == 0) continue;
+    const int vectors = static_cast<int>((left + L - 1) / L);
+    const int last = static_cast<int>(left - (vectors - 1) * L);
+    if (vectors == 1) pixel_block<Arch, 1>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
+    else if (vectors == 2) pixel_block<Arch, 2>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
+    else if (vectors == 3) pixel_block<Arch, 3>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
+    else pixel_block<Arch, 4>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
+  }
 }
 
 }  // namespace
 }  // namespace convlab::conv2d::kernel
 
 template <class Arch>
-void convlab::conv2d::kernel::DepthwiseLookUp::operator()(Arch, DepthwiseRow* found) const {
-  *found = &depthwise_row<Arch>;
+void convlab::conv2d::kernel::DepthwiseLookUp::operator()(Arch, DepthwiseRows* found) const {
+  *found = &depthwise_rows<Arch>;
 }
-CONVLAB_DEFINE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d::kernel::DepthwiseRow*);
+CONVLAB_DEFINE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d::kernel::DepthwiseRows*);
 
 #else  // baseline pass
 
-convlab::conv2d::kernel::DepthwiseRow convlab::conv2d::kernel::depthwise_row(Isa isa) {
-  DepthwiseRow found = nullptr;
+convlab::conv2d::kernel::DepthwiseRows convlab::conv2d::kernel::depthwise_rows(Isa isa) {
+  DepthwiseRows found = nullptr;
   simd::dispatch(isa, DepthwiseLookUp{}, &found);
   return found;
 }
