@@ -170,12 +170,12 @@ TEST(Im2colGemm, WorkspaceIsKByNRoundedToWholePanels) {
   EXPECT_EQ(conv2d::im2col_workspace_bytes(g), std::size_t{18} * 14 * 9 * 4);  // 7 rows per panel, 2 panels
 }
 
-// --- 06_best and b2_depthwise: the choice never changes a bit ----------------
+// --- 06_best, b2 and b3: the choice never changes a bit ----------------------
 // Every route best may take sums each output as 04 does (bias, then the taps
 // in order, one FMA each), so its output equals 05's bit for bit, on dense,
 // grouped and depthwise shapes, every ISA and thread count.
 TEST(BestPlan, SameBitsAsParallelWhicheverRouteItTakes) {
-  for (const char* d : {"g32mb1ic32ih30oc32kh3ph1", "g24mb2ic24ih19iw37oc24kh3sh2ph1bias0",
+  for (const char* d : {"g32mb1ic32ih30oc32kh3ph1", "g24mb2ic24ih19iw37oc24kh3sh2ph1bias0", "g40mb1ic40ih7oc40kh3ph1",
                         "g5mb1ic5ih17iw23oc5kh5ph2dh1", "mb1ic16ih13oc32kh3", "g2mb3ic6ih13iw11oc10kh3kw2sh2ph1"}) {
     SCOPED_TRACE(d);
     const ConvCase c(parse_conv2d(d), DataMode::bounded, 5);
@@ -193,10 +193,13 @@ TEST(BestPlan, SameBitsAsParallelWhicheverRouteItTakes) {
 }
 
 TEST(BestPlan, SaysWhichRouteItTookAndWhy) {
-  EXPECT_NE(plan_for("best", parse_conv2d("g32mb1ic32ih30oc32kh3ph1"))->describe().find("chose depthwise"),
-            std::string::npos);
-  EXPECT_NE(plan_for("best", parse_conv2d("mb1ic16ih13oc32kh3"))->describe().find("chose parallel"),
-            std::string::npos);
+  PlanOptions o;
+  o.isa = Isa::sse42;  // 4 lanes on every machine: rows of 8+ pixels count as long
+  auto chose = [&](const char* d) { return plan_for("best", parse_conv2d(d), o)->describe(); };
+  EXPECT_NE(chose("g32mb1ic32ih30oc32kh3ph1").find("chose depthwise ("), std::string::npos);
+  EXPECT_NE(chose("g32mb1ic32ih30oc32kh3sh2ph1").find("chose depthwise_blocked ("), std::string::npos);
+  EXPECT_NE(chose("g8mb1ic8ih7oc8kh3ph1").find("chose depthwise_blocked ("), std::string::npos);
+  EXPECT_NE(chose("mb1ic16ih13oc32kh3").find("chose parallel ("), std::string::npos);
 }
 
 }  // namespace

@@ -136,7 +136,10 @@ def test_every_variant_agrees_inside_the_layer():
     reference = Conv2D(3, 5, 3, variant="naive")
     reference.weight.data[...] = np.random.randint(-2, 3, size=reference.weight.shape)
     want = reference(x)
+    problem = convlab.problem("conv2d", x.shape, reference.weight.shape)
     for v in convlab.variants("conv2d"):
+        if not v.supports(problem)[0]:
+            continue  # a depthwise branch refuses a 3 -> 5 layer, with its reason
         layer = Conv2D(3, 5, 3, variant=v.name)
         layer.weight = reference.weight
         np.testing.assert_array_equal(layer(x), want, err_msg=v.name)

@@ -6,19 +6,20 @@
 //   order (bias, then the taps in (c, kh, kw) order, one FMA each), so the
 //   choice never changes a bit of the result, at any thread count.
 // Why (the bottleneck): no single route wins every layer. 05's channel lanes
-//   waste 15 of 16 lanes on a depthwise layer, where b2 fills them all.
-// The rule, from `convlab run --suite mobilenet` at 1 and 2 threads: b2
-//   wherever it applies (1.5-5.3x 05 on all six MobileNetV2 depthwise layers,
-//   Zen 5 AVX-512), else 05; b1 (im2col) beat neither on any layer there.
-// Measured (same VM, 1 thread, medians of 5): 43.6 GFLOP/s on the depthwise
-//   g32mb1ic32ih112oc32kh3ph1, 4.9x parallel, 2.1x onednn-best. Re-run:
-//   build/release/convlab run --variant parallel,best,onednn-best --suite mobilenet --reps 5
+//   waste 15 of 16 lanes on a depthwise layer; b2 fills them with a row's
+//   pixels, b3 with 16 planes' channels.
+// The rule, from `convlab run --suite mobilenet` (Zen 5, AVX-512, 1 thread):
+//   depthwise layers go to b2 when stride 1 leaves rows of 2+ vectors (112
+//   and 56 wide: b2 1.15x b3), else to b3 (stride 2, 14 and 7 wide: b3
+//   1.1-2.2x b2); every other layer to 05 (b1 beat it on none there).
+// Measured (same VM, 1 thread, medians of 5): FIGURE
 #include <fmt/core.h>
 
 #include <memory>
 #include <span>
 #include <string>
 
+#include "convlab/isa.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/variant.hpp"
 
@@ -31,17 +32,19 @@ struct Choice {
   std::string why;
 };
 
-Choice choose(const Conv2dParams& p) {
+Choice choose(const Conv2dParams& p, const PlanOptions& o) {
   const ConvVariant* depthwise = find_conv2d_variant("depthwise");
-  if (depthwise != nullptr && depthwise->supports(p))
-    return {"depthwise", "groups = channels: pixels in the lanes (b2)"};
-  return {"parallel", "dense or grouped: channels in the lanes (05)"};
+  if (depthwise == nullptr || !depthwise->supports(p))
+    return {"parallel", "dense or grouped: output channels in the lanes (05)"};
+  if (p.sw == 1 && p.ow() >= 2 * vector_floats(o.isa))
+    return {"depthwise", "depthwise, stride 1, rows of 2+ vectors: pixels in the lanes (b2)"};
+  return {"depthwise_blocked", "depthwise, short or strided rows: 16 planes' channels in the lanes (b3)"};
 }
 
 class BestPlan final : public ConvPlan {
  public:
   BestPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)
-      : ConvPlan(p, o), choice_(choose(p)) {
+      : ConvPlan(p, o), choice_(choose(p, o)) {
     const std::span<const float> weights(w, static_cast<std::size_t>(p.weight_elems()));
     const std::span<const float> bias(b, b == nullptr ? 0 : static_cast<std::size_t>(p.bias_elems()));
     plan_ = find_conv2d_variant(choice_.route)->plan(p, weights, bias, o);
@@ -66,7 +69,7 @@ class BestPlan final : public ConvPlan {
 }  // namespace
 
 const ConvVariant& best() {
-  return ladder_step<BestPlan>("best", "per shape, the route measured fastest: 05, or b2 for depthwise; same bits either way");
+  return ladder_step<BestPlan>("best", "per shape, the route measured fastest: 05, or b2/b3 for depthwise; same bits either way");
 }
 
 }  // namespace convlab::conv2d

@@ -37,11 +37,7 @@ namespace {
 
 class DepthwisePlan final : public ConvPlan {
  public:
-  static Support supports(const Conv2dParams& p) {
-    if (p.ic == p.g && p.oc == p.g) return Support::yes();
-    return Support::no(fmt::format("depthwise only (groups = input = output channels); here g{} ic{} oc{}",
-                                   p.g, p.ic, p.oc));
-  }
+  static Support supports(const Conv2dParams& p) { return kernel::depthwise_support(p); }
 
   DepthwisePlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)
       : ConvPlan(p, o),

@@ -97,6 +97,14 @@ CONVLAB_DEFINE_KERNEL(convlab::conv2d::kernel::DepthwiseLookUp, convlab::conv2d:
 
 #else  // baseline pass
 
+#include <fmt/core.h>
+
+convlab::Support convlab::conv2d::kernel::depthwise_support(const Conv2dParams& p) {
+  if (p.ic == p.g && p.oc == p.g) return Support::yes();
+  return Support::no(fmt::format("depthwise only (groups = input = output channels); here g{} ic{} oc{}", p.g,
+                                 p.ic, p.oc));
+}
+
 convlab::conv2d::kernel::DepthwiseRows convlab::conv2d::kernel::depthwise_rows(Isa isa) {
   DepthwiseRows found = nullptr;
   simd::dispatch(isa, DepthwiseLookUp{}, &found);

@@ -14,11 +14,17 @@
 #include <cstdint>
 
 #include "convlab/isa.hpp"
+#include "convlab/params.hpp"
+#include "convlab/variant.hpp"
 
 namespace convlab::conv2d::kernel {
 
 using DepthwiseRows = void (*)(const float* x, const int64_t* offsets, int64_t K, const float* w, float bias,
                                float* y, int64_t pixels, int64_t rows, int64_t x_step, int64_t y_step);
+
+// Whether a shape is depthwise (groups = input = output channels), the
+// shapes b2 and b3 take; no with the reason.
+Support depthwise_support(const Conv2dParams& p);
 
 // The kernel compiled for `isa` (which the CPU must run).
 DepthwiseRows depthwise_rows(Isa isa);
