@@ -47,6 +47,7 @@
 #include <cstdio>
 #include <fmt/core.h>
 #include <fmt/ranges.h>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -215,6 +216,22 @@ bool filter_selects(const std::string& filter, const std::string& name) {
   }
 }
 
+// The skips, one line per variant and reason: a branch refuses whole classes
+// of shapes, and one line per (shape, threads) would bury the rest. The JSON
+// keeps every skip with its own reason.
+void print_skips(const nlohmann::json& skipped) {
+  std::map<std::string, std::pair<int, std::string>> groups;  // "op/variant: reason" -> count, first shape
+  for (const auto& s : skipped) {
+    const std::string name = s["name"], reason = s["reason"];
+    const std::string op_variant = name.substr(0, name.find('/', name.find('/') + 1));
+    const std::string why = reason.substr(0, reason.find("; here"));
+    auto& g = groups[op_variant + ": " + why];
+    if (g.first++ == 0) g.second = name.substr(op_variant.size() + 1);
+  }
+  for (const auto& [key, g] : groups)
+    fmt::print(stderr, "skip {} ({} benchmark{}, e.g. {})\n", key, g.first, g.first == 1 ? "" : "s", g.second);
+}
+
 int run(int argc, char** argv) {
   // Our options first; --benchmark_* flags pass through to Google Benchmark.
   CLI::App app{"convlab-bench: the benchmark matrix (variant x shape x threads) on Google Benchmark.\n"
@@ -357,7 +374,6 @@ int run(int argc, char** argv) {
       auto skip = [&](std::string_view variant, const std::string& reason) {
         const std::string name = fmt::format("{}/{}/{}/threads:{}", is_conv ? "conv2d" : "pool2d", variant, desc, t);
         skipped.push_back({{"name", name}, {"reason", reason}});
-        fmt::print(stderr, "skip {}: {}\n", name, reason);
       };
       for (const std::string_view variant : variant_names(shape.problem)) {
         if (!selected(variant)) continue;
@@ -399,6 +415,7 @@ int run(int argc, char** argv) {
     }
   }
   if (benches.empty()) throw Error("variant", "", "nothing to run: no variant applies to the selected shapes");
+  print_skips(skipped);
 
   if (o.list) {
     for (const auto& b : benches) fmt::print("{}\n", b->name);
@@ -492,8 +509,15 @@ int run(int argc, char** argv) {
   Display display(!o.no_banner);
   benchmark::RunSpecifiedBenchmarks(&display);
   benchmark::Shutdown();
-  for (const auto& row : display.above_roof)
-    fmt::print(stderr, "convlab-bench: above the measured roof: the roof or the clock is off: {}\n", row);
+  // A few rows by name, then a count: a wrong roof (a busy core while the
+  // peak was measured) flags every row at once, and REPORT.md lists them all.
+  constexpr std::size_t kRowsNamed = 3;
+  for (std::size_t i = 0; i < display.above_roof.size() && i < kRowsNamed; ++i)
+    fmt::print(stderr, "convlab-bench: above the measured roof: the roof or the clock is off: {}\n",
+               display.above_roof[i]);
+  if (display.above_roof.size() > kRowsNamed)
+    fmt::print(stderr, "convlab-bench: ... and {} more rows above the measured roof (all in the JSON's "
+                       "%peak and REPORT.md)\n", display.above_roof.size() - kRowsNamed);
   if (!o.quiet)
     fmt::print(stderr, "matrix: {} benchmarks x {} repetitions in {}{}\n", benches.size(), o.reps,
                Progress::clock(progress.elapsed()),
