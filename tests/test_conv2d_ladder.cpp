@@ -199,6 +199,7 @@ TEST(BestPlan, SaysWhichRouteItTookAndWhy) {
   EXPECT_NE(chose("g32mb1ic32ih30oc32kh3ph1").find("chose depthwise ("), std::string::npos);
   EXPECT_NE(chose("g32mb1ic32ih30oc32kh3sh2ph1").find("chose depthwise_blocked ("), std::string::npos);
   EXPECT_NE(chose("g8mb1ic8ih7oc8kh3ph1").find("chose depthwise_blocked ("), std::string::npos);
+  EXPECT_NE(chose("g3mb1ic3ih7oc3kh3ph1").find("chose depthwise ("), std::string::npos);  // 3 of 4 lanes
   EXPECT_NE(chose("mb1ic16ih13oc32kh3").find("chose parallel ("), std::string::npos);
 }
 

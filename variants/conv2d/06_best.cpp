@@ -9,9 +9,10 @@
 //   waste 15 of 16 lanes on a depthwise layer; b2 fills them with a row's
 //   pixels, b3 with 16 planes' channels.
 // The rule, from `convlab run --suite mobilenet` (Zen 5, AVX-512, 1 thread):
-//   depthwise layers go to b2 when stride 1 leaves rows of 2+ vectors (112
-//   and 56 wide: b2 1.15x b3), else to b3 (stride 2, 14 and 7 wide: b3
-//   1.1-2.2x b2); every other layer to 05 (b1 beat it on none there).
+//   depthwise layers go to b2 at stride 1 when rows hold 2+ vectors (112
+//   and 56 wide: b2 1.15x b3) or the channels fill less than one (3 or 8
+//   channels: b2 1.3-5x), else to b3 (stride 2, 14 and 7 wide: b3 1.1-2.2x
+//   b2); every other layer to 05 (b1 beat it on none there).
 // Measured (same VM, medians of 5): 1.26-3.3x onednn-best on all 9 mobilenet
 //   layers at 1 thread, 1.9-3.1x at 2. Re-run:
 //   build/release/convlab run --variant best,onednn-best --suite mobilenet --reps 5 --threads 2
@@ -38,9 +39,10 @@ Choice choose(const Conv2dParams& p, const PlanOptions& o) {
   const ConvVariant* depthwise = find_conv2d_variant("depthwise");
   if (depthwise == nullptr || !depthwise->supports(p))
     return {"parallel", "dense or grouped: output channels in the lanes (05)"};
-  if (p.sw == 1 && p.ow() >= 2 * vector_floats(o.isa))
-    return {"depthwise", "depthwise, stride 1, rows of 2+ vectors: pixels in the lanes (b2)"};
-  return {"depthwise_blocked", "depthwise, short or strided rows: 16 planes' channels in the lanes (b3)"};
+  const int lanes = vector_floats(o.isa);
+  if (p.sw == 1 && (p.ow() >= 2 * lanes || p.ic < lanes))
+    return {"depthwise", "depthwise, stride 1, rows of 2+ vectors or too few channels to fill a vector: pixels in the lanes (b2)"};
+  return {"depthwise_blocked", "depthwise, short or strided rows: a vector of planes' channels in the lanes (b3)"};
 }
 
 class BestPlan final : public ConvPlan {
