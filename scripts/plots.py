@@ -35,9 +35,10 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from labdata import ABOVE_ROOF, Bench, LabDataError, Machine, die, geomean  # noqa: E402
 
+# Twelve colours, none grey (the baselines' hue), one per name of the lab's conv2d and pool2d variants.
 LAB_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-              "#bcbd22", "#7f7f7f"]
-LAB_MARKERS = "osD^v<>pPh"
+              "#bcbd22", "#ffd700", "#00008b", "#7cfc00"]
+LAB_MARKERS = "osD^v<>pPhH8"
 BASELINE_LOOK = [("black", "--", "s"), ("0.45", "-", "X"), ("0.25", ":", "*"), ("0.65", "-.", "d")]
 
 
