@@ -49,6 +49,9 @@ inline const std::vector<NamedShape>& conv2d_edge_cases() {
       {"depthwise_rows_longer_than_vectors", "g3mb2ic3ih5iw70oc3kh3ph1bias0"},
       {"depthwise_kernel_5_dilated", "g5mb1ic5ih17iw23oc5kh5ph2dh1"},
       {"depthwise_stride_3_rectangular", "g4mb1ic4ih13iw29oc4kh2kw3sh3sw2ph1pw0"},
+      // Rows wide enough that b3 cuts the plane into bands of output rows.
+      {"depthwise_banded_stride_2", "g17mb1ic17ih21iw300oc17kh3sh2ph1"},
+      {"depthwise_banded_dilated", "g3mb2ic3ih12iw500oc3kh3ph2dh1"},
       {"batch_1", "mb1ic3ih8oc4kh3"},
       {"batch_3", "mb3ic3ih8oc4kh3ph1"},
       {"no_bias", "mb2ic3ih8oc4kh3bias0"},

@@ -35,6 +35,8 @@ namespace convlab::conv2d {
 
 namespace {
 
+constexpr int64_t kBandBytes = 96 * 1024;
+
 class DepthwiseBlockedPlan final : public ConvPlan {
  public:
   DepthwiseBlockedPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)
@@ -42,7 +44,9 @@ class DepthwiseBlockedPlan final : public ConvPlan {
         lanes_(vector_floats(o.isa)),
         blocks_((p.ic + lanes_ - 1) / lanes_),
         padded_w_(p.iw + 2 * p.pw),
-        block_floats_((p.ih + 2 * p.ph) * padded_w_ * lanes_),
+        ekh_((p.kh - 1) * (p.dh + 1) + 1),
+        band_(band_rows(p, padded_w_ * lanes_ * static_cast<int64_t>(sizeof(float)), ekh_)),
+        block_floats_(((band_ - 1) * p.sh + ekh_) * padded_w_ * lanes_),
         scratch_(static_cast<std::size_t>(p.mb * blocks_ * block_floats_), 0.0f),
         weights_(static_cast<std::size_t>(blocks_ * p.kh * p.kw * lanes_), 0.0f),
         bias_(static_cast<std::size_t>(blocks_ * lanes_), 0.0f),
@@ -64,8 +68,8 @@ class DepthwiseBlockedPlan final : public ConvPlan {
     return (weights_.size() + bias_.size()) * sizeof(float) + taps_.size() * sizeof(int64_t);
   }
   std::string describe() const override {
-    return fmt::format("{}: {} block(s) of {} channels per image on {} thread(s)", to_string(options().isa),
-                       blocks_, lanes_, arena_.threads());
+    return fmt::format("{}: {} block(s) of {} channels per image, bands of {} output rows, on {} thread(s)",
+                       to_string(options().isa), blocks_, lanes_, band_, arena_.threads());
   }
 
  private:
@@ -77,6 +81,7 @@ class DepthwiseBlockedPlan final : public ConvPlan {
     base.K = K;
     base.ih = p.ih, base.iw = p.iw, base.oh = p.oh(), base.ow = p.ow();
     base.sh = p.sh, base.sw = p.sw, base.ph = p.ph, base.pw = p.pw, base.padded_w = padded_w_;
+    base.ekh = ekh_, base.band = band_;
     arena_.for_each(p.mb * blocks_, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const int64_t n = i / blocks_, c0 = (i % blocks_) * lanes_;
@@ -92,7 +97,14 @@ class DepthwiseBlockedPlan final : public ConvPlan {
     });
   }
 
-  int64_t lanes_, blocks_, padded_w_, block_floats_;
+  // Output rows per band: as many as keep the band's blocked input rows
+  // within kBandBytes (in L2 from copy to last tap), at least one.
+  static int64_t band_rows(const Conv2dParams& p, int64_t row_bytes, int64_t ekh) {
+    const int64_t rows = kBandBytes / row_bytes;
+    return std::clamp<int64_t>(rows < ekh ? 1 : (rows - ekh) / p.sh + 1, 1, p.oh());
+  }
+
+  int64_t lanes_, blocks_, padded_w_, ekh_, band_, block_floats_;
   kernel::Buffer<float> scratch_, weights_, bias_;
   kernel::Buffer<int64_t> taps_;
   ThreadArena arena_;

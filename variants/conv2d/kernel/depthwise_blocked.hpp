@@ -20,10 +20,11 @@ struct BlockedArgs {
   float* y;               // the block's first output plane (oh * ow floats each)
   const float* w;         // [K][L]: the block's weights, zero past `channels`
   const float* bias;      // [L]
-  float* scratch;         // [(ih + 2ph) * padded_w][L], borders zero (never written here)
+  float* scratch;         // [band input rows * padded_w][L], left and right borders zero (never written here)
   const int64_t* taps;    // K offsets into scratch of tap k = (kh, kw) from an output pixel's origin
   int64_t K, channels;    // taps, and valid planes in the block (<= L)
   int64_t ih, iw, oh, ow, sh, sw, ph, pw, padded_w;
+  int64_t ekh, band;      // the kernel's reach in rows (dilated), and output rows per band
 };
 
 struct DepthwiseBlocked {
