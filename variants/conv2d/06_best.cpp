@@ -11,7 +11,7 @@
 // The rule, from `convlab run --suite mobilenet` (Zen 5, AVX-512, 1 thread):
 //   depthwise layers go to b2 at stride 1 when rows hold 2+ vectors (112
 //   and 56 wide: b2 1.15x b3) or the channels fill less than one (3 or 8
-//   channels: b2 1.3-5x), else to b3 (stride 2, 14 and 7 wide: b3 1.1-2.2x
+//   channels: b2 1.3-5x), else to b3 (stride 2, 14 and 7 wide: b3 1.2-2.5x
 //   b2); every other layer to 05 (b1 beat it on none there).
 // Measured (same VM, medians of 5): 1.26-3.3x onednn-best on all 9 mobilenet
 //   layers at 1 thread, 1.9-3.1x at 2. Re-run:

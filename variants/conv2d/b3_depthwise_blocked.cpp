@@ -10,15 +10,16 @@
 //   at most one vector: b2 spends ~40 ns per plane on its padded copy and
 //   its calls (b2 on g960mb1ic960ih9oc960kh3, no padding, 81 us against 122
 //   us with it) while oneDNN's blocked layout shares that over 16 planes.
-// Loop nest, per item:
-//   for input row: for L columns: L loads, transpose, L pixel-vector stores
+// Loop nest, per item: for band of output rows:
+//   for its input rows: for L columns: L loads, transpose, L vector stores
 //   for L output pixels: acc = bias; for k: acc[q] += w[k] * x[origin[q] + tap k]
 //     transpose; for plane: masked store of the L pixels
-// Working set: the block's padded buffer, (ih+2ph)(iw+2pw) vectors (5 KiB at
-//   7 x 7, 16 KiB at 14 x 14), in L1 from copy to last tap.
+// Working set: a band of output rows whose padded input rows, (iw+2pw)
+//   vectors each, fit 96 KiB (a whole 7 x 7 or 14 x 14 plane; 6 rows at 112
+//   wide, stride 2), in L2 from copy to last tap.
 // Supports: what b2 does (groups = input = output channels).
-// Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5): 30.1
-//   GFLOP/s on g960mb1ic960ih7oc960kh3ph1, 2.0x b2, 1.47x onednn-best. Re-run:
+// Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5): 33.1
+//   GFLOP/s on g960mb1ic960ih7oc960kh3ph1, 2.07x b2, 1.47x onednn-best. Re-run:
 //   build/release/convlab run --variant depthwise,depthwise_blocked,onednn-best --suite mobilenet --reps 5
 #include <fmt/core.h>
 
