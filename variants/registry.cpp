@@ -2,6 +2,8 @@
 // (src/convlab/registry.hpp) and never includes a variant's file.
 #include "convlab/registry.hpp"
 
+#include "convlab/error.hpp"
+
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -79,6 +81,18 @@ const PoolVariant* find_pool2d_variant(std::string_view name) {
   for (const PoolVariant* v : pool2d_variants())
     if (v->name() == name) return v;
   return nullptr;
+}
+
+const ConvVariant& conv2d_variant(std::string_view name) {
+  const ConvVariant* v = find_conv2d_variant(name);
+  if (v == nullptr) throw Error("variant", std::string(name), "no conv2d variant of that name");
+  return *v;
+}
+
+const PoolVariant& pool2d_variant(std::string_view name) {
+  const PoolVariant* v = find_pool2d_variant(name);
+  if (v == nullptr) throw Error("variant", std::string(name), "no pool2d variant of that name");
+  return *v;
 }
 
 }  // namespace convlab

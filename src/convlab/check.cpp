@@ -4,7 +4,6 @@
 #include <exception>
 
 #include "convlab/descriptor.hpp"
-#include "convlab/error.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/reference.hpp"
 
@@ -142,14 +141,8 @@ ProblemCase::ProblemCase(const Problem& p, DataMode mode, uint64_t seed) : case_
 const char* ProblemCase::op() const { return std::holds_alternative<ConvCase>(case_) ? "conv2d" : "pool2d"; }
 
 CheckRow ProblemCase::check(std::string_view variant, const PlanOptions& options) const {
-  if (const auto* conv = std::get_if<ConvCase>(&case_)) {
-    const ConvVariant* v = find_conv2d_variant(variant);
-    if (v == nullptr) throw Error("variant", std::string(variant), "no conv2d variant of that name");
-    return conv->check(*v, options);
-  }
-  const PoolVariant* v = find_pool2d_variant(variant);
-  if (v == nullptr) throw Error("variant", std::string(variant), "no pool2d variant of that name");
-  return std::get<PoolCase>(case_).check(*v, options);
+  if (const auto* conv = std::get_if<ConvCase>(&case_)) return conv->check(conv2d_variant(variant), options);
+  return std::get<PoolCase>(case_).check(pool2d_variant(variant), options);
 }
 
 }  // namespace convlab

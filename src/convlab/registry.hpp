@@ -18,6 +18,8 @@ std::span<const PoolVariant* const> pool2d_variants();
 // nullptr when no variant has that name.
 const ConvVariant* find_conv2d_variant(std::string_view name);
 const PoolVariant* find_pool2d_variant(std::string_view name);
-
+// The variant of that name; throws convlab::Error naming "variant" when none has it.
+const ConvVariant& conv2d_variant(std::string_view name);
+const PoolVariant& pool2d_variant(std::string_view name);
 
 }  // namespace convlab

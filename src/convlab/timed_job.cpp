@@ -1,24 +1,12 @@
 #include "convlab/timed_job.hpp"
 
 #include "convlab/data.hpp"
-#include "convlab/error.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/tensor.hpp"
 
 namespace convlab {
 
 namespace {
-
-const ConvVariant& conv_variant(std::string_view name) {
-  const ConvVariant* v = find_conv2d_variant(name);
-  if (v == nullptr) throw Error("variant", std::string(name), "no conv2d variant of that name");
-  return *v;
-}
-const PoolVariant& pool_variant(std::string_view name) {
-  const PoolVariant* v = find_pool2d_variant(name);
-  if (v == nullptr) throw Error("variant", std::string(name), "no pool2d variant of that name");
-  return *v;
-}
 
 TimedJob job_for(const Conv2dParams& p, std::string_view variant, const PlanOptions& o) {
   struct State {
@@ -27,7 +15,7 @@ TimedJob job_for(const Conv2dParams& p, std::string_view variant, const PlanOpti
     std::unique_ptr<ConvPlan> plan;
   };
   auto s = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-  s->plan = conv_variant(variant).plan(p, s->data.weights.span(), s->data.bias.span(), o);
+  s->plan = conv2d_variant(variant).plan(p, s->data.weights.span(), s->data.bias.span(), o);
   TimedJob j;
   j.op = "conv2d";
   j.flops = static_cast<double>(p.flops());
@@ -46,7 +34,7 @@ TimedJob job_for(const Pool2dParams& p, std::string_view variant, const PlanOpti
     std::unique_ptr<PoolPlan> plan;
   };
   auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
-  s->plan = pool_variant(variant).plan(p, o);
+  s->plan = pool2d_variant(variant).plan(p, o);
   TimedJob j;
   j.op = "pool2d";
   j.flops = static_cast<double>(p.flops());
@@ -71,8 +59,8 @@ std::vector<std::string_view> variant_names(const Problem& p) {
 }
 
 Support supports(const Problem& p, std::string_view variant) {
-  if (const auto* c = std::get_if<Conv2dParams>(&p)) return conv_variant(variant).supports(*c);
-  return pool_variant(variant).supports(std::get<Pool2dParams>(p));
+  if (const auto* c = std::get_if<Conv2dParams>(&p)) return conv2d_variant(variant).supports(*c);
+  return pool2d_variant(variant).supports(std::get<Pool2dParams>(p));
 }
 
 TimedJob make_timed_job(const Problem& p, std::string_view variant, const PlanOptions& options) {

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 
+#include "conv2d/kernel/depthwise.hpp"
 #include "convlab/isa.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/variant.hpp"
@@ -36,9 +37,7 @@ struct Choice {
 };
 
 Choice choose(const Conv2dParams& p, const PlanOptions& o) {
-  const ConvVariant* depthwise = find_conv2d_variant("depthwise");
-  if (depthwise == nullptr || !depthwise->supports(p))
-    return {"parallel", "dense or grouped: output channels in the lanes (05)"};
+  if (!kernel::depthwise_support(p)) return {"parallel", "dense or grouped: output channels in the lanes (05)"};
   const int lanes = vector_floats(o.isa);
   if (p.sw == 1 && (p.ow() >= 2 * lanes || p.ic < lanes))
     return {"depthwise", "depthwise, stride 1, rows of 2+ vectors or too few channels to fill a vector: pixels in the lanes (b2)"};
@@ -51,7 +50,7 @@ class BestPlan final : public ConvPlan {
       : ConvPlan(p, o), choice_(choose(p, o)) {
     const std::span<const float> weights(w, static_cast<std::size_t>(p.weight_elems()));
     const std::span<const float> bias(b, b == nullptr ? 0 : static_cast<std::size_t>(p.bias_elems()));
-    plan_ = find_conv2d_variant(choice_.route)->plan(p, weights, bias, o);
+    plan_ = conv2d_variant(choice_.route).plan(p, weights, bias, o);
   }
 
   std::size_t workspace_bytes() const override { return plan_->workspace_bytes(); }
