@@ -300,71 +300,64 @@ const PoolVariant& pool_variant(const std::string& name, const Pool2dParams& p) 
 // may read them in place), so later edits to the caller's array cannot change
 // what a plan computes.
 
-class PyConvPlan {
- public:
-  PyConvPlan(const Conv2dParams& p, const ConvVariant& v, std::vector<float> weights,
-             std::vector<float> bias, const PlanOptions& o, bool batched)
-      : weights_(std::move(weights)), bias_(std::move(bias)), variant_(&v), batched_(batched) {
-    plan_ = translated(conv_argument, [&] { return v.plan(p, weights_, bias_, o); });
-  }
+int64_t output_channels(const Conv2dParams& p) { return p.oc; }
+int64_t output_channels(const Pool2dParams& p) { return p.ic; }
 
+// What a conv and a pool plan share from Python: run on NumPy arrays with the
+// GIL released, one run at a time per plan (its workspace is shared between
+// runs), library errors raised as ValueError naming the Python argument.
+template <class Plan, class Variant>
+class PyPlan {
+ public:
   py::array run(py::handle x_obj, const py::object& out) {
-    const Conv2dParams& p = plan_->params();
+    const auto& p = plan_->params();
     const Activation x = planned_input(x_obj, {p.mb, p.ic, p.ih, p.iw}, batched_);
-    py::array y = output_array(out, x, p.oc, p.oh(), p.ow());
+    py::array y = output_array(out, x, output_channels(p), p.oh(), p.ow());
     const auto in = floats(x.array);
     const auto outs = mutable_floats(y);
     {
       py::gil_scoped_release unlocked;
-      // One run at a time per plan: its workspace is shared between runs.
       std::lock_guard lock(mutex_);
-      translated(conv_argument, [&] { plan_->run(in, outs); });
+      translated(argument_of_, [&] { plan_->run(in, outs); });
     }
     return y;
   }
 
-  const ConvPlan& plan() const { return *plan_; }
-  const ConvVariant& variant() const { return *variant_; }
+  const Plan& plan() const { return *plan_; }
+  const Variant& variant() const { return *variant_; }
   bool batched() const { return batched_; }
 
+ protected:
+  PyPlan(const Variant& v, bool batched, std::string (*argument_of)(const std::string&))
+      : variant_(&v), batched_(batched), argument_of_(argument_of) {}
+
+  std::unique_ptr<Plan> plan_;
+
  private:
-  std::vector<float> weights_, bias_;
-  const ConvVariant* variant_;
+  const Variant* variant_;
   bool batched_;
-  std::unique_ptr<ConvPlan> plan_;
+  std::string (*argument_of_)(const std::string&);
   std::mutex mutex_;
 };
 
-class PyPoolPlan {
+class PyConvPlan : public PyPlan<ConvPlan, ConvVariant> {
  public:
-  PyPoolPlan(const Pool2dParams& p, const PoolVariant& v, const PlanOptions& o, bool batched)
-      : variant_(&v), batched_(batched) {
-    plan_ = translated(pool_argument, [&] { return v.plan(p, o); });
+  PyConvPlan(const Conv2dParams& p, const ConvVariant& v, std::vector<float> weights,
+             std::vector<float> bias, const PlanOptions& o, bool batched)
+      : PyPlan(v, batched, conv_argument), weights_(std::move(weights)), bias_(std::move(bias)) {
+    plan_ = translated(conv_argument, [&] { return v.plan(p, weights_, bias_, o); });
   }
-
-  py::array run(py::handle x_obj, const py::object& out) {
-    const Pool2dParams& p = plan_->params();
-    const Activation x = planned_input(x_obj, {p.mb, p.ic, p.ih, p.iw}, batched_);
-    py::array y = output_array(out, x, p.ic, p.oh(), p.ow());
-    const auto in = floats(x.array);
-    const auto outs = mutable_floats(y);
-    {
-      py::gil_scoped_release unlocked;
-      std::lock_guard lock(mutex_);
-      translated(pool_argument, [&] { plan_->run(in, outs); });
-    }
-    return y;
-  }
-
-  const PoolPlan& plan() const { return *plan_; }
-  const PoolVariant& variant() const { return *variant_; }
-  bool batched() const { return batched_; }
 
  private:
-  const PoolVariant* variant_;
-  bool batched_;
-  std::unique_ptr<PoolPlan> plan_;
-  std::mutex mutex_;
+  std::vector<float> weights_, bias_;  // the plan may read them in place
+};
+
+class PyPoolPlan : public PyPlan<PoolPlan, PoolVariant> {
+ public:
+  PyPoolPlan(const Pool2dParams& p, const PoolVariant& v, const PlanOptions& o, bool batched)
+      : PyPlan(v, batched, pool_argument) {
+    plan_ = translated(pool_argument, [&] { return v.plan(p, o); });
+  }
 };
 
 std::vector<float> copy_of(const py::array& a) {
