@@ -50,19 +50,18 @@ template <class Arch, int U>
   for (int u = 0; u < U; ++u) store_first<Arch>(y + u * ys, acc[u], u < U - 1 ? count : last);
 }
 
+// pixel_block for a run-time count of 1 to 4 vectors: the row's last vectors,
+// or the last rows of a plane of short rows.
 template <class Arch>
-[[gnu::always_inline]] inline void short_rows(const float* x, const int64_t* offsets, int64_t K, const float* w,
-                                              float bias, float* y, int64_t pixels, int64_t rows, int64_t x_step,
-                                              int64_t y_step) {
-  const int n = static_cast<int>(pixels);
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) pixel_block<Arch, 4>(x + r * x_step, offsets, K, w, bias, y + r * y_step, x_step, y_step, n, n);
-  x += r * x_step, y += r * y_step;
-  switch (rows - r) {
-    case 3: pixel_block<Arch, 3>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
-    case 2: pixel_block<Arch, 2>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
-    case 1: pixel_block<Arch, 1>(x, offsets, K, w, bias, y, x_step, y_step, n, n); break;
-    default: break;
+[[gnu::always_inline]] inline void tail_block(int vectors, const float* x, const int64_t* offsets, int64_t K,
+                                              const float* w, float bias, float* y, int64_t xs, int64_t ys,
+                                              int count, int last) {
+  switch (vectors) {
+    case 1: return pixel_block<Arch, 1>(x, offsets, K, w, bias, y, xs, ys, count, last);
+    case 2: return pixel_block<Arch, 2>(x, offsets, K, w, bias, y, xs, ys, count, last);
+    case 3: return pixel_block<Arch, 3>(x, offsets, K, w, bias, y, xs, ys, count, last);
+    case 4: return pixel_block<Arch, 4>(x, offsets, K, w, bias, y, xs, ys, count, last);
+    default: return;
   }
 }
 
@@ -71,18 +70,20 @@ void depthwise_rows(const float* __restrict x, const int64_t* __restrict offsets
                     const float* __restrict w, float bias, float* y, int64_t pixels, int64_t rows, int64_t x_step,
                     int64_t y_step) {
   constexpr int64_t L = simd::floats<Arch>::size;
-  if (pixels <= L) return short_rows<Arch>(x, offsets, K, w, bias, y, pixels, rows, x_step, y_step);
+  if (pixels <= L) {  // short rows: the same pixels of 4 rows to a block
+    const int n = static_cast<int>(pixels);
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4)
+      pixel_block<Arch, 4>(x + r * x_step, offsets, K, w, bias, y + r * y_step, x_step, y_step, n, n);
+    return tail_block<Arch>(static_cast<int>(rows - r), x + r * x_step, offsets, K, w, bias, y + r * y_step, x_step,
+                            y_step, n, n);
+  }
   for (int64_t r = 0; r < rows; ++r, x += x_step, y += y_step) {
     int64_t p = 0;
     for (; p + 4 * L <= pixels; p += 4 * L) pixel_block<Arch, 4>(x + p, offsets, K, w, bias, y + p, L, L, L, L);
     const int64_t left = pixels - p;
-    if (left == 0) continue;
     const int vectors = static_cast<int>((left + L - 1) / L);
-    const int last = static_cast<int>(left - (vectors - 1) * L);
-    if (vectors == 1) pixel_block<Arch, 1>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
-    else if (vectors == 2) pixel_block<Arch, 2>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
-    else if (vectors == 3) pixel_block<Arch, 3>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
-    else pixel_block<Arch, 4>(x + p, offsets, K, w, bias, y + p, L, L, L, last);
+    tail_block<Arch>(vectors, x + p, offsets, K, w, bias, y + p, L, L, L, static_cast<int>(left - (vectors - 1) * L));
   }
 }
 
