@@ -256,7 +256,7 @@ def ratio_cell(ours, theirs):
     return f"{ours.rate.median / theirs.rate.median:.2f}×"
 
 
-def findings_section(bench, suites, isa):
+def findings_section(bench, suites, isa, ratios):
     """Per suite and layer: the best rung of the lab against oneDNN and against the roof."""
     lines = ["", "## Findings", "",
              "Per layer, the fastest variant of the lab (ladder rungs and branches; unstable rows left out) "
@@ -264,7 +264,7 @@ def findings_section(bench, suites, isa):
              f"convolution alone in its own layout (`onednn-best:compute`), and its % of the measured roof ({isa} FMA "
              "peak for conv2d, the bandwidth at the layer's working set for pool2d). Above 1× the lab is faster.", ""]
     ours = [v["name"] for v in bench.variants if v["kind"] != "baseline"]
-    gaps, tables = [], []
+    tables = []
     for suite in suites:
         counts = sorted({r.threads for r in bench.select(suite=suite)})
         for op in ("conv2d", "pool2d"):
@@ -288,21 +288,17 @@ def findings_section(bench, suites, isa):
                         one = bench.find(op, "onednn-best", shape, t)
                         compute = bench.find(op, "onednn-best:compute", shape, t)
                         cells += [top.variant, ratio_cell(top, one), ratio_cell(top, compute), pct]
-                        if compute and not compute.unstable:
-                            gaps.append((top.rate.median / compute.rate.median, suite, bench.shape_label(shape), t,
-                                         top.variant))
                     else:
                         cells += [top.variant, fmt_rate(top.rate.median), pct]
                 rows.append(cells)
             tables += [f"**{op}, suite {suite}** (details: [matrix-{suite}.md](matrix-{suite}.md))", "",
                        table(header, rows), ""]
-    if gaps:
-        gaps.sort()
-        behind = [g for g in gaps if g[0] < 1.0]
-        lines += [f"**Against oneDNN's convolution alone**: the lab is ahead on {len(gaps) - len(behind)} of "
-                  f"{len(gaps)} (layer, threads) pairs. Furthest behind: " +
-                  "; ".join(f"{label} at {t}T ({variant}, {r:.2f}×, suite {suite})"
-                            for r, suite, label, t, variant in gaps[:3]) + " (every layer: section \"vs oneDNN\").",
+    if ratios:
+        behind = sum(1 for r in ratios if r[0] < 1.0)
+        lines += [f"**Against oneDNN's convolution alone**: the lab is ahead on {len(ratios) - behind} of "
+                  f"{len(ratios)} (layer, threads) pairs. Furthest behind: " +
+                  "; ".join(f"{bench.shape_label(shape)} at {t}T ({top.variant}, {r:.2f}×, suite {suite})"
+                            for r, suite, shape, t, top, _ in ratios[:3]) + " (every layer: section \"vs oneDNN\").",
                   ""]
     return lines + tables
 
@@ -320,8 +316,9 @@ def limit_of(ours, theirs, machine):
     return "–"
 
 
-def vs_onednn_section(bench, suites, machine):
-    """Every conv layer's ratio to oneDNN's convolution alone, lowest first; below 1x, what limits it."""
+def conv_ratios(bench, suites):
+    """Per conv layer and thread count, lowest first: (the lab's fastest ÷ oneDNN's convolution alone, suite,
+    shape, threads, the lab's fastest row, oneDNN's compute row); pairs with an unstable oneDNN row left out."""
     ours = [v["name"] for v in bench.variants if v["kind"] != "baseline" and v["op"] == "conv2d"]
     rows = []
     for suite in suites:
@@ -332,9 +329,14 @@ def vs_onednn_section(bench, suites, machine):
                 if top is None or theirs is None or theirs.unstable:
                     continue
                 rows.append((top.rate.median / theirs.rate.median, suite, shape, t, top, theirs))
+    return sorted(rows, key=lambda r: r[0])
+
+
+def vs_onednn_section(bench, rows, machine):
+    """Every conv layer's ratio to oneDNN's convolution alone (conv_ratios), lowest first; below 1x, what
+    limits it."""
     if not rows:
         return []
-    rows.sort(key=lambda r: r[0])
     cells = []
     for ratio, suite, shape, t, top, theirs in rows:
         mark = "**" if ratio < 1.0 else ""
@@ -401,8 +403,9 @@ def main():
           f"threads {placement(machine)}.{produced} Medians of {ctx.get('reps', '?')} interleaved repetitions; "
           "only `plan.run` is timed. This VM is shared: compare rows of one run, not across runs."]
     L += questions_section(d)
-    L += findings_section(bench, suites, isa)
-    L += vs_onednn_section(bench, suites, machine)
+    ratios = conv_ratios(bench, suites)
+    L += findings_section(bench, suites, isa, ratios)
+    L += vs_onednn_section(bench, ratios, machine)
     L += unstable_section(bench)
     L += above_roof_section(bench)
 
