@@ -132,7 +132,8 @@ TEST(SimdPlan, PacksWeightsPerBlockOfChannelsAndPadsOnlyWhenNeeded) {
 TEST(ParallelPlan, ThreadedPathIsExactAndBitwiseIdenticalForOneToFourThreads) {
   for (const char* d : {"g2mb3ic16ih29iw23oc50kh3kw2sh2sw1ph1pw2dh1dw0",
                         "mb2ic24ih40oc20kh5ph2dh1bias0", "g4mb4ic32ih21oc36kh3ph1sw2",
-                        "mb5ic19ih17iw31oc33kh3kw4ph3pw0"}) {
+                        "mb5ic19ih17iw31oc33kh3kw4ph3pw0",
+                        "mb2ic96ih9oc160kh3ph1"}) {  // weights outweigh the input: oc blocks cut first
     const Conv2dParams p = parse_conv2d(d);
     ASSERT_GE(p.flops(), 4'000'000) << d << " would run serially";
     SCOPED_TRACE(d);
@@ -190,6 +191,37 @@ TEST(BestPlan, SameBitsAsParallelWhicheverRouteItTakes) {
             << to_string(isa) << ", " << t << " threads";
       }
   }
+}
+
+// b4 computes 05's sums (dense) and b3's (depthwise) over its blocked copy,
+// tap for tap, so its output equals theirs bit for bit: at stride 2, with
+// dilation, 3 input channels, channel counts that leave lanes empty, and
+// depthwise rows shorter and longer than a vector.
+TEST(BlockedPlan, SameBitsAsParallelDenseAndDepthwiseBlockedDepthwise) {
+  for (const char* d : {"mb2ic3ih23oc20kh3sh2ph1", "mb1ic19ih17iw31oc33kh3kw4ph3pw0dh1dw1bias0",
+                        "mb1ic64ih14oc96kh3ph1", "mb3ic24ih9oc40kh1", "g40mb2ic40ih7oc40kh3ph1",
+                        "g24mb1ic24ih19iw37oc24kh3sh2ph1bias0", "g5mb1ic5ih17iw23oc5kh5ph2dh1"}) {
+    SCOPED_TRACE(d);
+    const Conv2dParams p = parse_conv2d(d);
+    const ConvCase c(p, DataMode::bounded, 7);
+    const char* twin = p.g == 1 ? "parallel" : "depthwise_blocked";
+    for (Isa isa : available_isas())
+      for (int t : {1, 3}) {
+        PlanOptions o;
+        o.isa = isa;
+        o.threads = t;
+        const std::vector<float> blocked = c.output_of(variant("blocked"), o), other = c.output_of(variant(twin), o);
+        ASSERT_EQ(blocked.size(), other.size());
+        EXPECT_EQ(0, std::memcmp(blocked.data(), other.data(), blocked.size() * sizeof(float)))
+            << to_string(isa) << ", " << t << " threads";
+      }
+  }
+}
+
+TEST(BlockedPlan, RefusesGroupedAndWideStridesWithAReason) {
+  EXPECT_NE(variant("blocked").supports(parse_conv2d("g2mb1ic8ih9oc8kh3")).reason.find("g2 ic8 oc8"), std::string::npos);
+  EXPECT_NE(variant("blocked").supports(parse_conv2d("mb1ic8ih9oc8kh3sw3")).reason.find("sw = 3"), std::string::npos);
+  EXPECT_TRUE(variant("blocked").supports(parse_conv2d("mb1ic8ih9oc8kh3sh3sw2")));
 }
 
 TEST(BestPlan, SaysWhichRouteItTookAndWhy) {

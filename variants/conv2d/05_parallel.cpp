@@ -35,24 +35,31 @@
 namespace convlab::conv2d {
 
 ConvSplit::ConvSplit(const Conv2dParams& p, int64_t oc_blocks, int threads)
-    : g_(p.g), oh_(p.oh()), ih_(p.ih), oc_blocks_(oc_blocks) {
-  // Rows first, then images, then output-channel blocks, until there are
-  // enough items for every thread.
+    : oc_first(p.weight_elems() > p.ic * p.ih * p.iw), g_(p.g), oh_(p.oh()), ih_(p.ih), oc_blocks_(oc_blocks) {
+  // Rows (or oc blocks) first, then images, then oc blocks (or rows), until
+  // there are enough items for every thread.
   const int64_t target = kItemsPerThread * threads, base = p.mb * p.g;
-  row_tiles = std::clamp<int64_t>((target + base - 1) / base, 1, oh_);
-  rows_per_tile = (oh_ + row_tiles - 1) / row_tiles;
-  row_tiles = (oh_ + rows_per_tile - 1) / rows_per_tile;
-  const int64_t so_far = base * row_tiles;
-  ocb_groups = std::clamp<int64_t>((target + so_far - 1) / so_far, 1, oc_blocks);
-  blocks_per_group = (oc_blocks + ocb_groups - 1) / ocb_groups;
-  ocb_groups = (oc_blocks + blocks_per_group - 1) / blocks_per_group;
+  auto cut = [&](int64_t so_far, int64_t total, int64_t& parts, int64_t& per_part) {
+    parts = std::clamp<int64_t>((target + so_far - 1) / so_far, 1, total);
+    per_part = (total + parts - 1) / parts;
+    parts = (total + per_part - 1) / per_part;
+  };
+  if (oc_first) {
+    cut(base, oc_blocks, ocb_groups, blocks_per_group);
+    cut(base * ocb_groups, oh_, row_tiles, rows_per_tile);
+  } else {
+    cut(base, oh_, row_tiles, rows_per_tile);
+    cut(base * row_tiles, oc_blocks, ocb_groups, blocks_per_group);
+  }
   items = base * row_tiles * ocb_groups;
   pack_bands = std::clamp<int64_t>((target + p.mb - 1) / p.mb, 1, p.ih);
 }
 
 ConvSplit::Item ConvSplit::item(int64_t i) const {
-  const int64_t ocb_group = i % ocb_groups, rest = i / ocb_groups;
-  const int64_t tile = rest % row_tiles, ng = rest / row_tiles;
+  const int64_t inner = oc_first ? row_tiles : ocb_groups, rest = i / inner;
+  const int64_t outer = oc_first ? ocb_groups : row_tiles;
+  const int64_t tile = oc_first ? i % inner : rest % outer, ocb_group = oc_first ? rest % outer : i % inner;
+  const int64_t ng = rest / outer;
   const int64_t oh0 = tile * rows_per_tile, b0 = ocb_group * blocks_per_group;
   return {ng / g_, ng % g_, oh0, std::min(oh_, oh0 + rows_per_tile), b0,
           std::min(oc_blocks_, b0 + blocks_per_group)};

@@ -10,6 +10,9 @@ namespace convlab::conv2d {
 
 // Items numbered ((n * g + group) * row_tiles + row tile) * ocb_groups + oc-block
 // group, so that a thread's contiguous share is a band of rows of one image.
+// When the weights outweigh an image's input (deep 14 x 14 and 7 x 7 layers),
+// oc blocks are cut first and numbered inside rows instead, so that a share
+// is a group of oc blocks whose weights are fetched once for all its rows.
 struct ConvSplit {
   static constexpr int64_t kItemsPerThread = 8;
 
@@ -25,6 +28,7 @@ struct ConvSplit {
   int64_t items = 1;
   int64_t row_tiles = 1, rows_per_tile = 1, ocb_groups = 1, blocks_per_group = 1;
   int64_t pack_bands = 1;  // bands of input rows per image when packing
+  bool oc_first = false;   // the weights outweigh an image's input
 
  private:
   int64_t g_, oh_, ih_, oc_blocks_;
