@@ -177,7 +177,8 @@ TEST(Im2colGemm, WorkspaceIsKByNRoundedToWholePanels) {
 // grouped and depthwise shapes, every ISA and thread count.
 TEST(BestPlan, SameBitsAsParallelWhicheverRouteItTakes) {
   for (const char* d : {"g32mb1ic32ih30oc32kh3ph1", "g24mb2ic24ih19iw37oc24kh3sh2ph1bias0", "g40mb1ic40ih7oc40kh3ph1",
-                        "g5mb1ic5ih17iw23oc5kh5ph2dh1", "mb1ic16ih13oc32kh3", "g2mb3ic6ih13iw11oc10kh3kw2sh2ph1"}) {
+                        "g5mb1ic5ih17iw23oc5kh5ph2dh1", "mb1ic16ih13oc32kh3", "g2mb3ic6ih13iw11oc10kh3kw2sh2ph1",
+                        "mb2ic130ih11oc40kh3sh2ph1"}) {
     SCOPED_TRACE(d);
     const ConvCase c(parse_conv2d(d), DataMode::bounded, 5);
     for (Isa isa : available_isas())
@@ -233,6 +234,8 @@ TEST(BestPlan, SaysWhichRouteItTookAndWhy) {
   EXPECT_NE(chose("g8mb1ic8ih7oc8kh3ph1").find("chose depthwise_blocked ("), std::string::npos);
   EXPECT_NE(chose("g3mb1ic3ih7oc3kh3ph1").find("chose depthwise ("), std::string::npos);  // 3 of 4 lanes
   EXPECT_NE(chose("mb1ic16ih13oc32kh3").find("chose parallel ("), std::string::npos);
+  EXPECT_NE(chose("mb1ic128ih16oc64kh3sh2ph1").find("chose blocked ("), std::string::npos);  // K = 1152
+  EXPECT_NE(chose("mb1ic64ih16oc64kh3ph1").find("chose parallel ("), std::string::npos);     // K = 576
 }
 
 }  // namespace

@@ -27,15 +27,25 @@ class ThreadArena {
   // `grain` indices. Runs inline on the caller when one thread suffices.
   template <class Body>
   void for_each(int64_t count, int64_t grain, const Body& body) const {
+    for_each_slot(count, grain, [&](int64_t begin, int64_t end, int) { body(begin, end); });
+  }
+
+  // The same, and body(begin, end, slot) learns its thread's slot in
+  // [0, threads()): one thread at a time holds a slot, so a plan may keep
+  // scratch memory per slot.
+  template <class Body>
+  void for_each_slot(int64_t count, int64_t grain, const Body& body) const {
     if (count <= 0) return;
     if (threads_ == 1 || count <= grain) {
-      body(int64_t{0}, count);
+      body(int64_t{0}, count, 0);
       return;
     }
     arena_->execute([&] {
       tbb::parallel_for(
           tbb::blocked_range<int64_t>(0, count, grain < 1 ? 1 : grain),
-          [&](const tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); },
+          [&](const tbb::blocked_range<int64_t>& r) {
+            body(r.begin(), r.end(), tbb::this_task_arena::current_thread_index());
+          },
           tbb::static_partitioner());
     });
   }

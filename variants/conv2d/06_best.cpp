@@ -6,13 +6,17 @@
 //   order (bias, then the taps in (c, kh, kw) order, one FMA each), so the
 //   choice never changes a bit of the result, at any thread count.
 // Why (the bottleneck): no single route wins every layer. 05's channel lanes
-//   waste 15 of 16 lanes on a depthwise layer; b2 fills them with a row's
-//   pixels, b3 with 16 planes' channels.
-// The rule, from `convlab run --suite mobilenet` (Zen 5, AVX-512, 1 thread):
-//   depthwise layers go to b2 at stride 1 when rows hold 2+ vectors (112
-//   and 56 wide: b2 1.15x b3) or the channels fill less than one (3 or 8
-//   channels: b2 1.3-5x), else to b3 (stride 2, 14 and 7 wide: b3 1.2-2.5x
-//   b2); every other layer to 05 (b1 beat it on none there).
+//   waste 15 of 16 lanes on a depthwise layer (b2 fills them with a row's
+//   pixels, b3 with 16 planes' channels); on deep 3 x 3 layers 05's
+//   transposed stores and per-call stride-phase copy cost more than b4's
+//   re-layout of the activations into nChw{L}c and back.
+// The rule, from convlab-bench on the mobilenet and resnet50 suites (Zen 5,
+//   AVX-512, 1 and 2 threads): dense layers whose input 05 would copy
+//   anyway, with channels that fill a vector and K >= 1024 taps, go to b4
+//   (res3a K = 1152: 1.04x/1.18x 05; res4b: 1.01x/1.11x; res2a, K = 576:
+//   0.97x/1.04x, so not); depthwise layers go to b2 at stride 1 when rows
+//   hold 2+ vectors or the channels fill less than one, else to b3; every
+//   other layer to 05 (b1 beat it on none there).
 // Measured (same VM, medians of 5): 1.26-3.3x onednn-best on all 9 mobilenet
 //   layers at 1 thread, 1.9-3.1x at 2. Re-run:
 //   build/release/convlab run --variant best,onednn-best --suite mobilenet --reps 5 --threads 2
@@ -36,9 +40,17 @@ struct Choice {
   std::string why;
 };
 
+// Reductions at least this long make b4's re-layout (input and output, once
+// each) a small share of the call: res3a (K = 1152) and res4b (2304) ran
+// faster on b4, res2a (576) and CIFAR conv2 (288) on 05.
+constexpr int64_t kBlockedMinTaps = 1024;
+
 Choice choose(const Conv2dParams& p, const PlanOptions& o) {
-  if (!kernel::depthwise_support(p)) return {"parallel", "dense or grouped: output channels in the lanes (05)"};
   const int lanes = vector_floats(o.isa);
+  if (p.g == 1 && (p.ph != 0 || p.pw != 0 || p.sw != 1) && p.ic >= lanes && p.sw <= 2 &&
+      p.reduction_length() >= kBlockedMinTaps)
+    return {"blocked", "dense, a long reduction over channels that fill the lanes, and an input 05 would copy anyway: nChw{L}c (b4)"};
+  if (!kernel::depthwise_support(p)) return {"parallel", "dense or grouped: output channels in the lanes (05)"};
   if (p.sw == 1 && (p.ow() >= 2 * lanes || p.ic < lanes))
     return {"depthwise", "depthwise, stride 1, rows of 2+ vectors or too few channels to fill a vector: pixels in the lanes (b2)"};
   return {"depthwise_blocked", "depthwise, short or strided rows: a vector of planes' channels in the lanes (b3)"};
