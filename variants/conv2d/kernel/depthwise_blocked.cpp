@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "conv2d/kernel/partial.hpp"
+#include "conv2d/kernel/relayout_arch.hpp"
 #include "conv2d/kernel/transpose.hpp"
 
 template <class Arch>
@@ -33,14 +34,7 @@ void convlab::conv2d::kernel::DepthwiseBlocked::operator()(Arch, const BlockedAr
         for (int64_t f = 0; f < row_floats; f += L) B(0.0f).store_unaligned(row + f);
         continue;
       }
-      for (int64_t c0 = 0; c0 < a.iw; c0 += L) {
-        const int count = static_cast<int>(std::min<int64_t>(L, a.iw - c0));
-        B block[L];
-        for (int j = 0; j < L; ++j)
-          block[j] = j < channels ? load_first<Arch>(a.x + j * in_plane + i * a.iw + c0, count) : B(0.0f);
-        transpose<Arch>(block);
-        for (int q = 0; q < count; ++q) block[q].store_unaligned(row + (a.pw + c0 + q) * L);
-      }
+      planes_to_pixels<Arch>(a.x + i * a.iw, in_plane, a.iw, channels, 1, a.iw, row + a.pw * L, row_floats);
     }
     int64_t oh = oh0, ow = 0;  // the next pixel's coordinates, stepped rather than divided
     for (int64_t p0 = oh0 * a.ow; p0 < oh1 * a.ow; p0 += L) {
