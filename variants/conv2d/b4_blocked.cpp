@@ -73,9 +73,10 @@ class BlockedPlan final : public ConvPlan {
     depthwise_ ? plan_depthwise(p, w, b) : plan_dense(p, w, b);
     slots_.resize(static_cast<std::size_t>(threads_));
     for (Slot& s : slots_) {
-      s.in.assign(static_cast<std::size_t>(in_blocks_ * in_plane_), 0.0f);
-      s.out.assign(static_cast<std::size_t>(out_blocks_ * out_plane_), 0.0f);
-      s.holds.assign(static_cast<std::size_t>((depthwise_ ? in_blocks_ : 1) * p.ih), 0);
+      // A depthwise item reads and writes one channel block; a dense one, all.
+      s.in.assign(static_cast<std::size_t>((depthwise_ ? 1 : in_blocks_) * in_plane_), 0.0f);
+      s.out.assign(static_cast<std::size_t>((depthwise_ ? 1 : out_blocks_) * out_plane_), 0.0f);
+      s.holds.assign(static_cast<std::size_t>(p.ih), 0);
     }
   }
 
@@ -111,7 +112,9 @@ class BlockedPlan final : public ConvPlan {
     arena_.for_each(items_, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
         const Item it = item(i);
-        compute(it, images_in_.data() + it.n * in_blocks_ * in_plane_, images_out_.data() + it.n * out_blocks_ * out_plane_);
+        const int64_t first = depthwise_ ? it.b0 : 0;  // the blocks compute() is handed start there
+        compute(it, images_in_.data() + (it.n * in_blocks_ + first) * in_plane_,
+                images_out_.data() + (it.n * out_blocks_ + first) * out_plane_);
       }
     });
   }
@@ -122,10 +125,10 @@ class BlockedPlan final : public ConvPlan {
   struct Item {
     int64_t n, oh0, oh1, b0, b1;
   };
-  // A thread's blocked copies of one image, and which image's rows its input
-  // copy holds ([block][row]: image + 1, 0 for none; dense items convert
-  // every block of a row at once and use block 0's marks), so that a thread
-  // converts each row it reads once per call.
+  // A thread's blocked copy of one image (dense) or one channel block of one
+  // (depthwise), and whose rows its input copy holds (1 + the image, or
+  // 1 + image * blocks + block; 0 for none), so that a thread converts each
+  // row it reads once per call.
   struct Slot {
     kernel::Buffer<float> in, out;
     kernel::Buffer<int64_t> holds;
@@ -145,14 +148,15 @@ class BlockedPlan final : public ConvPlan {
         const int64_t r0 = std::max<int64_t>(0, it.oh0 * p.sh - p.ph);
         const int64_t r1 = std::min(p.ih, (it.oh1 - 1) * p.sh + p.ekh() - p.ph);
         const int64_t cb0 = depthwise_ ? it.b0 : 0, cb1 = depthwise_ ? it.b1 : in_blocks_;
-        int64_t* holds = s.holds.data() + (depthwise_ ? it.b0 * p.ih : 0);
+        const int64_t key = 1 + (depthwise_ ? it.n * in_blocks_ + it.b0 : it.n);
+        int64_t* holds = s.holds.data();
         for (int64_t r = r0; r < r1;) {  // each run of rows not yet held
-          if (holds[r] == it.n + 1) {
+          if (holds[r] == key) {
             ++r;
             continue;
           }
           int64_t e = r;
-          while (e < r1 && holds[e] != it.n + 1) holds[e++] = it.n + 1;
+          while (e < r1 && holds[e] != key) holds[e++] = key;
           pack(x, it.n, s.in.data(), r, e, cb0, cb1);
           r = e;
         }
@@ -227,21 +231,23 @@ class BlockedPlan final : public ConvPlan {
   }
 
   // Input rows [r0, r1) of channel blocks [cb0, cb1) of image n, NCHW -> the
-  // interior of `image`, a bordered blocked copy whose borders and channels
-  // past ic stay zero from the plan.
+  // interior of `image`, a bordered blocked copy starting at block cb0 whose
+  // borders and channels past ic stay zero from the plan.
   void pack(const float* x, int64_t n, float* image, int64_t r0, int64_t r1, int64_t cb0, int64_t cb1) const {
     const Conv2dParams& p = params();
     for (int64_t cb = cb0; cb < cb1; ++cb) {
       kernel::Relayout r{};
       r.planes = x + ((n * p.ic + cb * L_) * p.ih + r0) * p.iw;
       r.plane = p.ih * p.iw, r.row = p.iw;
-      r.pixels_out = image + cb * in_plane_ + (p.ph + r0) * in_row_ + p.pw * L_;
+      r.pixels_out = image + (cb - cb0) * in_plane_ + (p.ph + r0) * in_row_ + p.pw * L_;
       r.pixel_row = in_row_;
       r.channels = std::min(L_, p.ic - cb * L_), r.rows = r1 - r0, r.cols = p.iw;
       kernel::to_pixels(isa_, r);
     }
   }
 
+  // The item's outputs; `image` and `out` start at its first channel block
+  // (depthwise) or at block 0 (dense).
   void compute(const Item& it, const float* image, float* out) const {
     const Conv2dParams& p = params();
     const int64_t OW = ow_, P = pixels_, L = L_, row_step = p.sh * in_row_, pixel_step = p.sw * L;
@@ -249,12 +255,10 @@ class BlockedPlan final : public ConvPlan {
     const float *weights = weights_.data(), *bias = bias_.data();
     if (depthwise_) {
       const int64_t K = p.kh * p.kw, cb = it.b0;
-      const float* plane = image + cb * in_plane_;
-      float* y = out + cb * out_plane_;
       for (int64_t oh = it.oh0; oh < it.oh1; ++oh)
         for (int64_t t0 = 0; t0 < OW; t0 += P)
-          (t0 + P < OW ? full_dw_ : last_dw_)(plane + oh * row_step + t0 * pixel_step, offsets, K, weights + cb * K * L,
-                                              bias + cb * L, y + (oh * OW + t0) * L);
+          (t0 + P < OW ? full_dw_ : last_dw_)(image + oh * row_step + t0 * pixel_step, offsets, K, weights + cb * K * L,
+                                              bias + cb * L, out + (oh * OW + t0) * L);
       return;
     }
     const int64_t K = p.reduction_length(), V = vectors_, block = block_, out_plane = out_plane_;
@@ -276,16 +280,18 @@ class BlockedPlan final : public ConvPlan {
   }
 
   // The item's blocked output -> NCHW rows of y, the real channels only.
+  // Its rows are one run of pixels on both sides: one partial vector per
+  // run, not per row (masked stores are slow on AMD cores).
   void unpack(const Item& it, const float* out, float* y) const {
     const Conv2dParams& p = params();
-    const int64_t per_tile = depthwise_ ? 1 : vectors_, plane = oh_ * ow_;
+    const int64_t per_tile = depthwise_ ? 1 : vectors_, plane = oh_ * ow_, first = depthwise_ ? it.b0 : 0;
     for (int64_t ob = it.b0 * per_tile; ob < it.b1 * per_tile && ob * L_ < p.oc; ++ob) {
       kernel::Relayout r{};
-      r.pixels = out + ob * out_plane_ + it.oh0 * ow_ * L_;
-      r.pixel_row = ow_ * L_;
+      r.pixels = out + (ob - first) * out_plane_ + it.oh0 * ow_ * L_;
+      r.pixel_row = 0;
       r.planes_out = y + (it.n * p.oc + ob * L_) * plane + it.oh0 * ow_;
-      r.plane = plane, r.row = ow_;
-      r.channels = std::min(L_, p.oc - ob * L_), r.rows = it.oh1 - it.oh0, r.cols = ow_;
+      r.plane = plane, r.row = 0;
+      r.channels = std::min(L_, p.oc - ob * L_), r.rows = 1, r.cols = (it.oh1 - it.oh0) * ow_;
       kernel::to_planes(isa_, r);
     }
   }
