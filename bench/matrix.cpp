@@ -405,7 +405,12 @@ int run(int argc, char** argv) {
           c->flops = b->flops;
           c->bytes = b->bytes;
           c->work = b->work;
-          c->warm = b->warm;  // run() once: the compute reads what it converted
+          // run() once, then the computation once: a plan that converts its
+          // input on the first compute-only call (blocked) does it untimed.
+          c->warm = [warm = b->warm, compute = job->compute_only] {
+            warm();
+            compute();
+          };
           c->call = job->compute_only;
           c->keep_alive = job;
           plans[c->name] = job->describe + "; timed: the convolution alone (run_compute_only)";

@@ -287,7 +287,8 @@ def findings_section(bench, suites, isa, ratios):
                     if op == "conv2d":
                         one = bench.find(op, "onednn-best", shape, t)
                         compute = bench.find(op, "onednn-best:compute", shape, t)
-                        cells += [top.variant, ratio_cell(top, one), ratio_cell(top, compute), pct]
+                        alone = best_of(bench, op, shape, t, with_compute_rows(ours))
+                        cells += [top.variant, ratio_cell(top, one), ratio_cell(alone, compute), pct]
                     else:
                         cells += [top.variant, fmt_rate(top.rate.median), pct]
                 rows.append(cells)
@@ -298,7 +299,7 @@ def findings_section(bench, suites, isa, ratios):
         lines += [f"**Against oneDNN's convolution alone**: the lab is ahead on {len(ratios) - behind} of "
                   f"{len(ratios)} (layer, threads) pairs. Furthest behind: " +
                   "; ".join(f"{bench.shape_label(shape)} at {t}T ({top.variant}, {r:.2f}×, suite {suite})"
-                            for r, suite, shape, t, top, _ in ratios[:3]) + " (every layer: section \"vs oneDNN\").",
+                            for r, suite, shape, t, top, *_ in ratios[:3]) + " (every layer: section \"vs oneDNN\").",
                   ""]
     return lines + tables
 
@@ -316,19 +317,27 @@ def limit_of(ours, theirs, machine):
     return "–"
 
 
+def with_compute_rows(names):
+    """The variants' rows and their compute-only rows (`blocked:compute`): the lab's side of a comparison
+    with oneDNN's convolution alone."""
+    return names + [f"{n}:compute" for n in names]
+
+
 def conv_ratios(bench, suites):
-    """Per conv layer and thread count, lowest first: (the lab's fastest ÷ oneDNN's convolution alone, suite,
-    shape, threads, the lab's fastest row, oneDNN's compute row); pairs with an unstable oneDNN row left out."""
+    """Per conv layer and thread count, lowest first: (the lab's fastest row, compute-only rows included, ÷
+    oneDNN's convolution alone, suite, shape, threads, that row, oneDNN's compute row, the lab's fastest row
+    with NCHW in and out); pairs with an unstable oneDNN row left out."""
     ours = [v["name"] for v in bench.variants if v["kind"] != "baseline" and v["op"] == "conv2d"]
     rows = []
     for suite in suites:
         for shape in bench.shapes_of("conv2d", suite):
             for t in sorted({r.threads for r in bench.select(op="conv2d", suite=suite)}):
-                top = best_of(bench, "conv2d", shape, t, ours)
+                top = best_of(bench, "conv2d", shape, t, with_compute_rows(ours))
                 theirs = bench.find("conv2d", "onednn-best:compute", shape, t)
                 if top is None or theirs is None or theirs.unstable:
                     continue
-                rows.append((top.rate.median / theirs.rate.median, suite, shape, t, top, theirs))
+                rows.append((top.rate.median / theirs.rate.median, suite, shape, t, top, theirs,
+                             best_of(bench, "conv2d", shape, t, ours)))
     return sorted(rows, key=lambda r: r[0])
 
 
@@ -338,16 +347,18 @@ def vs_onednn_section(bench, rows, machine):
     if not rows:
         return []
     cells = []
-    for ratio, suite, shape, t, top, theirs in rows:
+    for ratio, suite, shape, t, top, theirs, nchw in rows:
         mark = "**" if ratio < 1.0 else ""
         one = bench.find("conv2d", "onednn-best", shape, t)
-        cells.append([f"{mark}{ratio:.2f}×{mark}", ratio_cell(top, one), bench.shape_label(shape), suite, str(t),
-                      top.variant, limit_of(top, theirs, machine) if ratio < 1.0 else ""])
+        cells.append([f"{mark}{ratio:.2f}×{mark}", ratio_cell(nchw, one), bench.shape_label(shape), suite, str(t),
+                      top.variant + (f", NCHW {nchw.variant}" if nchw and nchw is not top else ""),
+                      limit_of(top, theirs, machine) if ratio < 1.0 else ""])
     behind = sum(1 for r in rows if r[0] < 1.0)
     return ["", "## vs oneDNN", "",
-            f"Every conv layer and thread count, lowest first: the lab's fastest variant against oneDNN's "
-            f"convolution alone (`onednn-best:compute`, its own blocked layout) and against `onednn-best` with "
-            f"NCHW in and out. {behind} of {len(rows)} below 1× (bold), each with what limits it.", "",
+            f"Every conv layer and thread count, lowest first: the lab's fastest row (compute-only rows such as "
+            f"`blocked:compute` included) against oneDNN's convolution alone (`onednn-best:compute`, its own "
+            f"blocked layout), and the lab's fastest row with NCHW in and out against `onednn-best`. {behind} of "
+            f"{len(rows)} below 1× (bold), each with what limits it.", "",
             table(["× compute", "× NCHW", "layer", "suite", "threads", "ours", "what limits it"], cells)]
 
 
