@@ -17,7 +17,8 @@
 //       acc[p][v] += x[offset[k] + p] * w[block][k][v]; transpose, store)
 // Tile (kernel/tiles.hpp, one table per ISA): V = 2 unless one vector wastes
 //   fewer padded lanes; P the widest beside V weight vectors (AVX-512 16/14,
-//   AVX2 12/6, SSE 8/4), evened out over the row (56 -> 4 x 14). Per tile:
+//   AVX2 12/6, SSE 8/4), evened out over the row in tiles of P and P - 1
+//   (56 -> 4 x 14 on AVX-512; 6 x 6 + 4 x 5 on AVX2). Per tile:
 //   V*L*K*4 bytes of weights (72 KiB at K = 576, from L2) and P+kw-1 columns
 //   of every input channel's ekh rows, reused by the next oc block from L1.
 // Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5): 204 GFLOP/s on
@@ -42,26 +43,25 @@ SimdConv::SimdConv(const Conv2dParams& p, const float* weights, const float* bia
       isa_(isa),
       weights_(p, weights, bias, isa),
       input_(p, slots),
-      pixels_(kernel::tile_pixels(isa, weights_.vectors, p.ow())),
-      full_tile_(kernel::micro_kernel(isa, weights_.vectors, pixels_)),
-      last_tile_(kernel::micro_kernel(isa, weights_.vectors,
-                                      static_cast<int>(p.ow() - (p.ow() - 1) / pixels_ * pixels_))) {}
+      tiles_(kernel::row_tiles(isa, weights_.vectors, p.ow())),
+      wide_tile_(kernel::micro_kernel(isa, weights_.vectors, tiles_.pixels)),
+      narrow_tile_(tiles_.pixels > 1 ? kernel::micro_kernel(isa, weights_.vectors, tiles_.pixels - 1) : nullptr) {}
 
 void SimdConv::rows(const float* image, float* y, int64_t n, int64_t g, int64_t oh0, int64_t oh1, int64_t b0,
                     int64_t b1) const {
   // Locals, not members: the kernel is called through a pointer, so the
   // compiler would reload every member after each call.
   const int64_t OW = ow_, plane = oh_ * OW, block = weights_.block, ocg = ocg_, K = weights_.taps;
-  const int64_t P = pixels_, row_step = input_.row_origin(1);
-  const kernel::MicroKernel full_tile = full_tile_, last_tile = last_tile_;
+  const int64_t P = tiles_.pixels, wide = tiles_.wide, row_step = input_.row_origin(1);
+  const kernel::MicroKernel wide_tile = wide_tile_, narrow_tile = narrow_tile_;
   const int64_t* offsets = input_.tap_offsets();
   const float* planes = image + g * input_.group_floats();
   const float* w = weights_.block_weights(g, 0);
   const float* bias = weights_.block_bias(g, 0);
   float* out = y + (n * p_.oc + g * ocg) * plane;
   for (int64_t oh = oh0; oh < oh1; ++oh)
-    for (int64_t t0 = 0; t0 < OW; t0 += P) {
-      const kernel::MicroKernel tile = t0 + P < OW ? full_tile : last_tile;
+    for (int64_t i = 0, t0 = 0; t0 < OW; t0 += i++ < wide ? P : P - 1) {
+      const kernel::MicroKernel tile = i < wide ? wide_tile : narrow_tile;
       for (int64_t b = b0; b < b1; ++b)
         tile(planes + oh * row_step + t0, offsets, K, w + b * K * block, bias + b * block,
              out + b * block * plane + oh * OW + t0, plane, static_cast<int>(std::min(block, ocg - b * block)));
@@ -76,7 +76,7 @@ void SimdConv::run(const float* x, float* y) {
 }
 
 std::string SimdConv::describe() const {
-  return fmt::format("{}: tile {} px x {} oc, {} oc block(s)/group, input {}", to_string(isa_), pixels_,
+  return fmt::format("{}: tile {} px x {} oc, {} oc block(s)/group, input {}", to_string(isa_), tiles_.pixels,
                      weights_.block, weights_.oc_blocks,
                      input_.copies() ? "packed (padding/stride phases)" : "read in place");
 }

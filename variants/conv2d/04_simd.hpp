@@ -8,6 +8,7 @@
 
 #include "conv2d/kernel/micro_kernel.hpp"
 #include "conv2d/kernel/pack.hpp"
+#include "conv2d/kernel/tiles.hpp"
 #include "convlab/params.hpp"
 #include "convlab/variant.hpp"
 
@@ -39,8 +40,8 @@ class SimdConv {
   Isa isa_;
   kernel::PackedWeights weights_;
   kernel::PaddedInput input_;
-  int pixels_;                                  // P: the tile width
-  kernel::MicroKernel full_tile_, last_tile_;   // P pixels, and the row's last tile
+  kernel::RowTiles tiles_;                      // P, and how many tiles of a row are P wide
+  kernel::MicroKernel wide_tile_, narrow_tile_;  // P and P - 1 pixels
 };
 
 class SimdPlan : public ConvPlan {

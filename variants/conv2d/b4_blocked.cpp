@@ -1,27 +1,30 @@
 // conv2d branch b4 — blocked: off 05, the activations in nChw{L}c (L = the
-// ISA's lanes), so the output channels already sit in the lanes they are
-// stored from, and stride 2 reads its pixels where they lie.
-// What changed from 05_parallel: the layout, not the kernel's arithmetic.
-//   The input is converted once per call into channel blocks of L with a zero
-//   border, [n][ic/L][ih + 2ph][iw + 2pw][L]; the output is written as
-//   [n][oc/L][oh][ow][L]. 05's micro-kernel body (the same taps, in the same
-//   order: bits equal to 05) runs with pixels stride*L floats apart and
-//   stores each accumulator as one vector: no L x L transpose per block and
-//   no stride-phase copy. run() converts from and to NCHW (timed); the row
-//   `blocked:compute` times the convolution alone, as `onednn-best:compute`.
-// Why (the bottleneck): 04/05 spend the end of every tile on transposes
-//   (1 x 1 layers: K = 32..96 taps per tile, so the store is a large share)
-//   and re-pack stride-2 inputs into column phases on every call.
-// Why nChw{L}c, not NHWC: a pixel's L channels are one aligned vector and a
-//   channel block's rows are contiguous, so a tile's input stays a few KiB;
-//   the zero border belongs to the layout (a producer writes the interior
-//   once, as a network keeping this layout would), so no tap is tested.
-// Loop nest: [threads] pack; [threads] for item = (n, rows, oc blocks):
-//   for oh: for tile of P pixels: for oc block: micro-kernel; [threads] unpack
-// Supports: groups = 1 (grouped and depthwise shapes take 05, b2, b3) and
-//   stride 1 or 2 across (compiled into the kernel's addresses).
-// Measured: see the note on issue 17 and `convlab run --variant
-//   parallel,blocked,onednn-best --suite resnet50 --reps 5`.
+// ISA's lanes): output channels already sit in the lanes they are stored
+// from, stride 2 reads its pixels where they lie, depthwise channels fill
+// the lanes.
+// What changed from 05_parallel: the layout, not the arithmetic. Each work
+//   item converts the input rows it reads into its thread's bordered blocked
+//   copy ([ic/L][ih + 2ph][iw + 2pw][L], register transposes), runs 05's
+//   kernel body with pixels stride*L floats apart (dense: the same taps in
+//   the same order, so 05's bits) or one vector per pixel (depthwise: b3's
+//   sums), stores each accumulator as it is, and converts its rows back.
+//   Row `blocked:compute` times the computation alone on whole converted
+//   images, beside `onednn-best:compute`.
+// Why (the bottleneck): 05 ends every tile with L x L transposes and
+//   re-packs stride-2 inputs into column phases per call; depthwise, its
+//   channel lanes hold one channel in L.
+// Why nChw{L}c, not NHWC: a pixel's L channels are one aligned vector, a
+//   block's rows contiguous; the zero border belongs to the layout (a
+//   producer writes the interior), so no tap is tested. Converting per item
+//   on the thread that reads it: a copy read by the other core had cost
+//   more than a 1 x 1 layer's whole computation.
+// Loop nest: [threads] for item = (n, rows, oc tiles | channel block):
+//   convert its rows in; for oh: for P-pixel tile: for oc tile: micro-kernel;
+//   convert its rows out.
+// Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5):
+//   blocked:compute 1.02x onednn-best:compute on res2a_branch2b (192 vs 188
+//   GFLOP/s), 1.11-1.44x on the six MobileNetV2 depthwise layers. Re-run:
+//   build/release/bench/convlab-bench --suite resnet50 --suite mobilenet --variant blocked,onednn-best --threads 1
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -181,9 +184,11 @@ class BlockedPlan final : public ConvPlan {
         for (int64_t kw = 0; kw < p.kw; ++kw, ++k)
           offsets_[static_cast<std::size_t>(k)] =
               (c / L_) * in_plane_ + kh * (p.dh + 1) * in_row_ + kw * (p.dw + 1) * L_ + c % L_;
-    pixels_ = kernel::tile_pixels(isa_, vectors_, ow_);
-    full_tile_ = kernel::blocked_micro_kernel(isa_, vectors_, pixels_, static_cast<int>(p.sw));
-    last_tile_ = kernel::blocked_micro_kernel(isa_, vectors_, last_width(), static_cast<int>(p.sw));
+    const kernel::RowTiles tiles = kernel::row_tiles(isa_, vectors_, ow_);
+    pixels_ = tiles.pixels;
+    wide_tiles_ = tiles.wide;
+    wide_tile_ = kernel::blocked_micro_kernel(isa_, vectors_, pixels_, static_cast<int>(p.sw));
+    if (pixels_ > 1) narrow_tile_ = kernel::blocked_micro_kernel(isa_, vectors_, pixels_ - 1, static_cast<int>(p.sw));
     split_.emplace(p, packed.oc_blocks, threads_);
     items_ = split_->items;
     // A row of tiles meets every oc tile of its item: when their weights
@@ -208,18 +213,17 @@ class BlockedPlan final : public ConvPlan {
     for (int64_t kh = 0, k = 0; kh < p.kh; ++kh)
       for (int64_t kw = 0; kw < p.kw; ++kw, ++k)
         offsets_[static_cast<std::size_t>(k)] = kh * (p.dh + 1) * in_row_ + kw * (p.dw + 1) * L_;
-    const int64_t tiles = (ow_ + L_ - 1) / L_;  // rows split evenly into tiles of at most L pixels
-    pixels_ = static_cast<int>((ow_ + tiles - 1) / tiles);
-    full_dw_ = kernel::depthwise_blocked_tile(isa_, pixels_, static_cast<int>(p.sw));
-    last_dw_ = kernel::depthwise_blocked_tile(isa_, last_width(), static_cast<int>(p.sw));
+    const kernel::RowTiles tiles = kernel::even_tiles(ow_, L_);  // one vector per pixel: up to L accumulators
+    pixels_ = tiles.pixels;
+    wide_tiles_ = tiles.wide;
+    wide_dw_ = kernel::depthwise_blocked_tile(isa_, pixels_, static_cast<int>(p.sw));
+    if (pixels_ > 1) narrow_dw_ = kernel::depthwise_blocked_tile(isa_, pixels_ - 1, static_cast<int>(p.sw));
     const int64_t base = p.mb * in_blocks_;
     row_tiles_ = std::clamp<int64_t>((ConvSplit::kItemsPerThread * threads_ + base - 1) / base, 1, oh_);
     rows_per_tile_ = (oh_ + row_tiles_ - 1) / row_tiles_;
     row_tiles_ = (oh_ + rows_per_tile_ - 1) / rows_per_tile_;
     items_ = base * row_tiles_;
   }
-
-  int last_width() const { return static_cast<int>(ow_ - (ow_ - 1) / pixels_ * pixels_); }
 
   Item item(int64_t i) const {
     if (!depthwise_) {
@@ -256,16 +260,17 @@ class BlockedPlan final : public ConvPlan {
     if (depthwise_) {
       const int64_t K = p.kh * p.kw, cb = it.b0;
       for (int64_t oh = it.oh0; oh < it.oh1; ++oh)
-        for (int64_t t0 = 0; t0 < OW; t0 += P)
-          (t0 + P < OW ? full_dw_ : last_dw_)(image + oh * row_step + t0 * pixel_step, offsets, K, weights + cb * K * L,
-                                              bias + cb * L, out + (oh * OW + t0) * L);
+        for (int64_t i = 0, t0 = 0; t0 < OW; t0 += i++ < wide_tiles_ ? P : P - 1)
+          (i < wide_tiles_ ? wide_dw_ : narrow_dw_)(image + oh * row_step + t0 * pixel_step, offsets, K,
+                                                    weights + cb * K * L, bias + cb * L, out + (oh * OW + t0) * L);
       return;
     }
     const int64_t K = p.reduction_length(), V = vectors_, block = block_, out_plane = out_plane_;
-    const kernel::BlockedMicroKernel full_tile = full_tile_, last_tile = last_tile_;
+    const kernel::BlockedMicroKernel wide_tile = wide_tile_, narrow_tile = narrow_tile_;
+    const int64_t wide = wide_tiles_;
     auto row = [&](int64_t oh, int64_t b0, int64_t b1) {
-      for (int64_t t0 = 0; t0 < OW; t0 += P) {
-        const kernel::BlockedMicroKernel tile = t0 + P < OW ? full_tile : last_tile;
+      for (int64_t i = 0, t0 = 0; t0 < OW; t0 += i++ < wide ? P : P - 1) {
+        const kernel::BlockedMicroKernel tile = i < wide ? wide_tile : narrow_tile;
         for (int64_t b = b0; b < b1; ++b)
           tile(image + oh * row_step + t0 * pixel_step, offsets, K, weights + b * K * block, bias + b * block,
                out + b * V * out_plane + (oh * OW + t0) * L, out_plane);
@@ -306,8 +311,9 @@ class BlockedPlan final : public ConvPlan {
   int64_t items_ = 1, row_tiles_ = 1, rows_per_tile_ = 1;
   bool blocks_outer_ = false;
   std::optional<ConvSplit> split_;                                       // dense items
-  kernel::BlockedMicroKernel full_tile_ = nullptr, last_tile_ = nullptr;  // dense
-  kernel::DepthwiseBlockedTile full_dw_ = nullptr, last_dw_ = nullptr;    // depthwise
+  int64_t wide_tiles_ = 1;                                                  // tiles of P in a row, then P - 1
+  kernel::BlockedMicroKernel wide_tile_ = nullptr, narrow_tile_ = nullptr;  // dense
+  kernel::DepthwiseBlockedTile wide_dw_ = nullptr, narrow_dw_ = nullptr;  // depthwise
   kernel::Buffer<float> weights_, bias_;
   kernel::Buffer<int64_t> offsets_;
   std::vector<Slot> slots_;  // one per thread

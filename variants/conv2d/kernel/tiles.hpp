@@ -36,4 +36,24 @@ constexpr int tile_pixels(Isa isa, int vectors, int64_t row_pixels) {
   return static_cast<int>((row_pixels + tiles - 1) / tiles);
 }
 
+// A row cut into tiles of P and P - 1 pixels, the P-wide ones first, so that
+// no tile is narrower than P - 1: 56 at AVX2's widest 6 -> 6 x 6 + 4 x 5, not
+// 9 x 6 and a 2-pixel tile with 4 accumulators that cannot cover the FMA
+// latency; 56 at AVX-512's 14 -> 4 x 14.
+struct RowTiles {
+  int pixels = 1;    // P
+  int64_t wide = 1;  // tiles of P pixels; the rest of the row is P - 1 wide
+};
+
+constexpr RowTiles even_tiles(int64_t row_pixels, int64_t widest) {
+  const int64_t tiles = (row_pixels + widest - 1) / widest;
+  const int64_t pixels = (row_pixels + tiles - 1) / tiles;
+  return {static_cast<int>(pixels), row_pixels - tiles * (pixels - 1)};
+}
+
+// The micro-kernel's tiles for a row: P at most the table's widest for V.
+constexpr RowTiles row_tiles(Isa isa, int vectors, int64_t row_pixels) {
+  return even_tiles(row_pixels, tile_limits(isa).widest_pixels[vectors - 1]);
+}
+
 }  // namespace convlab::conv2d::kernel
