@@ -194,11 +194,13 @@ CONVLAB_DEFINE_KERNEL(convlab::conv2d::kernel::LookUp, int, int, convlab::conv2d
 template <class Arch>
 void convlab::conv2d::kernel::LookUpBlocked::operator()(Arch, int vectors, int pixels, int stride,
                                                         BlockedMicroKernel* found) const {
-  if (vectors < 1 || vectors > 2 || pixels < 1 || pixels > tile_limits(kIsa<Arch>).widest_pixels[vectors - 1] ||
+  if (vectors < 1 || vectors > 3 || pixels < 1 || pixels > tile_limits(kIsa<Arch>).widest_pixels[vectors - 1] ||
       stride < 1 || stride > 2)
     throw std::logic_error("conv2d blocked micro-kernel: no tile of that size or stride for this ISA");
-  const BlockedMicroKernel* kernels = vectors == 1 ? (stride == 1 ? blocked_table<Arch, 1, 1>() : blocked_table<Arch, 1, 2>())
-                                                   : (stride == 1 ? blocked_table<Arch, 2, 1>() : blocked_table<Arch, 2, 2>());
+  const BlockedMicroKernel* kernels =
+      vectors == 1   ? (stride == 1 ? blocked_table<Arch, 1, 1>() : blocked_table<Arch, 1, 2>())
+      : vectors == 2 ? (stride == 1 ? blocked_table<Arch, 2, 1>() : blocked_table<Arch, 2, 2>())
+                     : (stride == 1 ? blocked_table<Arch, 3, 1>() : blocked_table<Arch, 3, 2>());
   *found = kernels[pixels - 1];
 }
 CONVLAB_DEFINE_KERNEL(convlab::conv2d::kernel::LookUpBlocked, int, int, int,

@@ -28,7 +28,8 @@ MicroKernel micro_kernel(Isa isa, int vectors, int pixels);
 // it sits in its register, no transpose:
 //   y[v * y_block + p * L + l] = bias[v*L + l] + sum_k w[k * V*L + v*L + l] * x[offsets[k] + p*stride*L]
 // The taps are summed in the same order as micro_kernel's, so equal offsets
-// tables give equal bits. `stride` (1 or 2) is compiled into the addresses.
+// tables give equal bits. `stride` (1 or 2) is compiled into the addresses;
+// `vectors` 1 to 3.
 using BlockedMicroKernel = void (*)(const float* x, const int64_t* offsets, int64_t K, const float* w,
                                     const float* bias, float* y, int64_t y_block);
 BlockedMicroKernel blocked_micro_kernel(Isa isa, int vectors, int pixels, int stride);

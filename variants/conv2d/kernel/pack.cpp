@@ -54,12 +54,12 @@ const float* PaddedInput::prepare(const float* x, int64_t n, int64_t slot) {
   return image(x, n, slot);
 }
 
-PackedWeights::PackedWeights(const Conv2dParams& p, const float* w, const float* b, Isa isa)
+PackedWeights::PackedWeights(const Conv2dParams& p, const float* w, const float* b, Isa isa, int max_vectors)
     : lanes(tile_limits(isa).lanes), taps(p.reduction_length()) {
   const int64_t ocg = p.ocg(), L = lanes, K = taps;
-  // V: two vectors per pixel unless one wastes fewer padded lanes.
-  const int64_t waste1 = (ocg + L - 1) / L * L - ocg, waste2 = (ocg + 2 * L - 1) / (2 * L) * 2 * L - ocg;
-  vectors = ocg > L && waste2 <= waste1 ? 2 : 1;
+  auto waste = [&](int64_t v) { return (ocg + v * L - 1) / (v * L) * v * L - ocg; };
+  for (int v = 2; v <= max_vectors; ++v)
+    if (ocg > (v - 1) * L && waste(v) <= waste(vectors)) vectors = v;
   block = vectors * L;
   oc_blocks = (ocg + block - 1) / block;
   weights.assign(static_cast<std::size_t>(p.g * oc_blocks * K * block), 0.0f);

@@ -61,9 +61,10 @@ class PaddedInput {
 
 // The weights and bias in the SIMD micro-kernel's order, [g][oc block][K][V*L]
 // and [g][oc block][V*L], zero past the group's channels, with V (vectors per
-// pixel) chosen for the group's channel count.
+// pixel, up to `max_vectors`) the one that wastes the fewest padded lanes on
+// the group's channels, the widest among equals.
 struct PackedWeights {
-  PackedWeights(const Conv2dParams& p, const float* weights, const float* bias, Isa isa);
+  PackedWeights(const Conv2dParams& p, const float* weights, const float* bias, Isa isa, int max_vectors = 2);
   int lanes = 1, vectors = 1;
   int64_t block = 1;      // V * L output channels
   int64_t oc_blocks = 1;  // per group

@@ -5,7 +5,9 @@
 // A tile is P output pixels x V vectors of L output channels: P*V
 // accumulators, V weight vectors and a broadcast must fit the register file
 // (32 zmm on AVX-512, 16 ymm/xmm otherwise). AVX-512 at V = 1 stops at 16
-// pixels, one 16 x 16 transpose for the store.
+// pixels, one 16 x 16 transpose for the store. V = 3 (branch b4 only, whose
+// stores need no transpose): with 16 registers, 3 x 4 loads 7 values per 12
+// FMAs where 2 x 6 loads 8 and 1 x 12 loads 13.
 #pragma once
 
 #include <cstdint>
@@ -16,16 +18,16 @@ namespace convlab::conv2d::kernel {
 
 struct TileLimits {
   int lanes;             // L: fp32 lanes of a vector
-  int widest_pixels[2];  // the widest P for V = 1 and V = 2
+  int widest_pixels[3];  // the widest P for V = 1, 2 and 3
 };
 
 constexpr TileLimits tile_limits(Isa isa) {
   switch (isa) {
-    case Isa::avx512: return {16, {16, 14}};
-    case Isa::avx2: return {8, {12, 6}};
-    case Isa::sse42: return {4, {8, 4}};
+    case Isa::avx512: return {16, {16, 14, 8}};
+    case Isa::avx2: return {8, {12, 6, 4}};
+    case Isa::sse42: return {4, {8, 4, 4}};
   }
-  return {4, {1, 1}};
+  return {4, {1, 1, 1}};
 }
 
 // P for rows of `row_pixels` pixels: the widest the table allows, then evened
