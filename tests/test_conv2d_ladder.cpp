@@ -219,6 +219,32 @@ TEST(BlockedPlan, SameBitsAsParallelDenseAndDepthwiseBlockedDepthwise) {
   }
 }
 
+// The `blocked:compute` row times run_compute_only() on whole blocked
+// images; what it computes, laid back out, equals run()'s output and, on
+// integer data, the naive rung's exactly.
+TEST(BlockedPlan, ComputeRowMatchesRunAndNaiveExactly) {
+  for (const char* d : {"mb2ic20ih13oc40kh3ph1", "mb1ic3ih30oc24kh7sh2ph3", "mb3ic33ih9oc17kh1",
+                        "g40mb2ic40ih11oc40kh3sh2ph1", "g8mb1ic8ih5oc8kh3ph1bias0"}) {
+    SCOPED_TRACE(d);
+    const Conv2dParams p = parse_conv2d(d);
+    std::vector<float> x(static_cast<std::size_t>(p.input_elems())), w(static_cast<std::size_t>(p.weight_elems())),
+        b(static_cast<std::size_t>(p.bias_elems()));
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int>(i * 7 % 11) - 5);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i * 5 % 7) - 3);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(static_cast<int>(i % 5) - 2);
+    std::vector<float> naive(static_cast<std::size_t>(p.output_elems())), run(naive.size());
+    variant("naive").plan(p, w, b)->run(x, naive);
+    for (int t : {1, 3}) {
+      PlanOptions o;
+      o.threads = t;
+      const auto plan = variant("blocked").plan(p, w, b, o);
+      plan->run(x, run);
+      EXPECT_EQ(run, naive) << t << " threads";
+      EXPECT_EQ(conv2d::blocked_compute_output(*plan), run) << t << " threads";
+    }
+  }
+}
+
 TEST(BlockedPlan, RefusesGroupedAndWideStridesWithAReason) {
   EXPECT_NE(variant("blocked").supports(parse_conv2d("g2mb1ic8ih9oc8kh3")).reason.find("g2 ic8 oc8"), std::string::npos);
   EXPECT_NE(variant("blocked").supports(parse_conv2d("mb1ic8ih9oc8kh3sw3")).reason.find("sw = 3"), std::string::npos);

@@ -21,9 +21,10 @@
 // Loop nest: [threads] for item = (n, rows, oc tiles | channel block):
 //   convert its rows in; for oh: for P-pixel tile: for oc tile: micro-kernel;
 //   convert its rows out.
-// Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5):
-//   blocked:compute 1.02x onednn-best:compute on res2a_branch2b (192 vs 188
-//   GFLOP/s), 1.11-1.44x on the six MobileNetV2 depthwise layers. Re-run:
+// Measured (AMD EPYC (Zen 5) VM, 1 thread, medians of 5): blocked:compute
+//   on res2a_branch2b 1.02x onednn-best:compute (AVX-512, 192 GFLOP/s) and
+//   1.00x at --isa avx2 (101 GFLOP/s, 96 % of the AVX2 peak); 1.11-1.44x on
+//   the six MobileNetV2 depthwise layers (AVX-512). Re-run:
 //   build/release/bench/convlab-bench --suite resnet50 --suite mobilenet --variant blocked,onednn-best --threads 1
 #include <fmt/core.h>
 
@@ -43,6 +44,7 @@
 #include "convlab/cache.hpp"
 #include "convlab/parallel.hpp"
 #include "convlab/variant.hpp"
+#include "ladder_hooks.hpp"
 
 namespace convlab::conv2d {
 
@@ -100,6 +102,18 @@ class BlockedPlan final : public ConvPlan {
   // The computation alone over whole blocked images: on its first call (or a
   // new input) it converts the last run()'s input into them, untimed in a
   // benchmark's steady state, as a network keeping this layout would have it.
+  // The whole-image output of run_compute_only() in NCHW (ladder_hooks.hpp).
+  std::vector<float> compute_output() const {
+    const Conv2dParams& p = params();
+    std::vector<float> y(static_cast<std::size_t>(p.output_elems()));
+    for (int64_t n = 0; n < p.mb; ++n) {
+      if (!depthwise_) unpack({n, 0, oh_, 0, out_blocks_ / vectors_}, images_out_.data() + n * out_blocks_ * out_plane_, y.data());
+      for (int64_t cb = 0; depthwise_ && cb < in_blocks_; ++cb)
+        unpack({n, 0, oh_, cb, cb + 1}, images_out_.data() + (n * out_blocks_ + cb) * out_plane_, y.data());
+    }
+    return y;
+  }
+
   bool has_compute_only() const override { return true; }
   void run_compute_only() override {
     const Conv2dParams& p = params();
@@ -325,6 +339,13 @@ class BlockedPlan final : public ConvPlan {
 };
 
 }  // namespace
+
+std::vector<float> blocked_compute_output(ConvPlan& plan) {
+  auto* blocked = dynamic_cast<BlockedPlan*>(&plan);
+  if (blocked == nullptr) throw std::logic_error("blocked_compute_output: not a plan of the blocked variant");
+  blocked->run_compute_only();
+  return blocked->compute_output();
+}
 
 const ConvVariant& blocked() {
   return ladder_step<BlockedPlan>("blocked", "branch off 05: its kernel over nChw{L}c activations; direct stores, strided pixels, a :compute row", VariantKind::branch);

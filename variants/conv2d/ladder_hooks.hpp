@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "convlab/params.hpp"
 #include "convlab/variant.hpp"
@@ -27,5 +28,10 @@ std::unique_ptr<ConvPlan> cache_tiled_plan(const Conv2dParams& p, const float* w
 // workspace: K rows by N = oh*ow columns, N rounded up to whole panels.
 int64_t im2col_rows_per_panel(const Conv2dParams& p);
 std::size_t im2col_workspace_bytes(const Conv2dParams& p);
+
+// b4_blocked: what its `blocked:compute` row computed, in NCHW, so that a
+// test can hold that row to the reference too. `plan` must be a plan of the
+// blocked variant that has run; this calls run_compute_only() once.
+std::vector<float> blocked_compute_output(ConvPlan& plan);
 
 }  // namespace convlab::conv2d
