@@ -57,6 +57,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli/bounds.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
@@ -244,11 +245,11 @@ int run(int argc, char** argv) {
   app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")->delimiter(',');
   app.add_option("--threads", o.threads, fmt::format("Thread counts, comma-separated (default here: {})", fmt::join(parse_threads({}), ",")))
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(cli::threads_range());
   app.add_option("--machine", o.machine, "Machine JSON from `convlab machine --json` (for %peak and %bw)");
   app.add_option("--isa", o.isa, fmt::format("Cap the SIMD dispatch of the plans (and oneDNN): sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
-  app.add_option("--reps", o.reps, "Repetitions per benchmark (default 5)")->check(CLI::PositiveNumber);
-  app.add_option("--min-time", o.min_time, "Seconds per repetition (default 0.05)")->check(CLI::PositiveNumber);
+  app.add_option("--reps", o.reps, "Repetitions per benchmark (default 5)")->check(cli::reps_range());
+  app.add_option("--min-time", o.min_time, "Seconds per repetition (default 0.05)")->check(cli::seconds_range());
   app.add_option("--json", o.json, "Write Google Benchmark's JSON (runs and aggregates) to this file");
   app.add_flag("--no-interleave", o.no_interleave, "Run each benchmark's repetitions back to back");
   app.add_flag("--quiet", o.quiet, "No progress lines on stderr");
@@ -257,8 +258,11 @@ int run(int argc, char** argv) {
                "Google Benchmark's banner (machine, load, its DEBUG-build warning) to stdout, not stderr");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // one line and exit 2, as convlab (CLI11 alone exits 105 and more)
+    fmt::print(stderr, "convlab-bench: error: {}\nRun 'convlab-bench --help' for usage.\n", e.what());
+    return 2;
   }
 
   // Google Benchmark's argv: our defaults first, the user's --benchmark_* flags after (they win).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The CLI's contract, end to end: exit codes and the field named by each error.
-# Usage: cli_contract.sh path/to/convlab
+# Usage: cli_contract.sh path/to/convlab [path/to/convlab-bench]
 set -u
 cli=$1
+bench=${2:-}
 failures=0
 
 # expect CODE FIELD -- ARGS...: exit code CODE and, when FIELD is not '-',
@@ -11,22 +12,23 @@ expect() {
   local code=$1 field=$2
   shift 3
   local err
-  err=$("$cli" "$@" 2>&1 >/dev/null)
+  err=$("$prog" "$@" 2>&1 >/dev/null)
   local got=$?
   if [[ $got -ne $code ]]; then
-    echo "FAIL: convlab $* exited $got, expected $code; stderr: $err"
+    echo "FAIL: $(basename "$prog") $* exited $got, expected $code; stderr: $err"
     failures=$((failures + 1))
   elif [[ $field != - && $err != *"$field"* ]]; then
-    echo "FAIL: convlab $* did not name '$field'; stderr: $err"
+    echo "FAIL: $(basename "$prog") $* did not name '$field'; stderr: $err"
     failures=$((failures + 1))
   elif [[ $code -eq 2 && $(printf '%s\n' "$err" | grep -c .) -gt 2 ]]; then
-    echo "FAIL: convlab $* printed more than a short error: $err"
+    echo "FAIL: $(basename "$prog") $* printed more than a short error: $err"
     failures=$((failures + 1))
   else
-    echo "ok:   convlab $* -> $got${field:+ naming $field}"
+    echo "ok:   $(basename "$prog") $* -> $got${field:+ naming $field}"
   fi
 }
 
+prog=$cli
 expect 0 - -- --help
 expect 0 - -- list
 expect 0 - -- list --shape mb1ic3ih28oc16kh3
@@ -46,8 +48,30 @@ expect 2 ph= -- check --shape 'max:mb1ic1ih4kh2ph2'
 expect 0 - -- memory --net seed --batch 2 --reps 0
 expect 2 net -- memory --net vgg
 expect 2 batch -- memory --batch 0
-expect 2 - -- frobnicate
+expect 2 frobnicate -- frobnicate
+expect 2 min-time -- run --variant naive --shape mb1ic3ih28oc16kh3 --min-time nan
+expect 2 min-time -- run --variant naive --shape mb1ic3ih28oc16kh3 --min-time inf
+expect 2 min-time -- run --variant naive --shape mb1ic3ih28oc16kh3 --min-time 1e9
+expect 2 reps -- run --variant naive --shape mb1ic3ih28oc16kh3 --reps 1000000000
+expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads abc
+expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads -1
+expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads 1000000
+expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads 99999999999999999999999
+expect 2 threads -- check --shape mb1ic3ih28oc16kh3 --threads 1,0
+expect 2 seconds -- machine --seconds nan
+expect 2 threads -- memory --threads 1000000
 expect 2 - -- run --shape mb1ic3ih28oc16kh3
+
+# convlab-bench takes the same bounded numbers and answers bad ones the same way.
+if [[ -n $bench ]]; then
+  prog=$bench
+  expect 0 - -- --help
+  expect 2 min-time -- --shape mb1ic3ih28oc16kh3 --variant naive --min-time nan
+  expect 2 reps -- --shape mb1ic3ih28oc16kh3 --variant naive --reps 1000000000
+  expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads abc
+  expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 0
+  expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 1000000
+fi
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures CLI contract checks failed"

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "bounds.hpp"
 #include "common.hpp"
 #include "convlab/check.hpp"
 #include "convlab/descriptor.hpp"
@@ -39,7 +40,7 @@ void register_check(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"exact", "bounded"}));
   cmd->add_option("--threads", o->threads, "Thread counts to plan with (default 1)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(threads_range());
   cmd->add_option("--isa", o->isa, fmt::format("Cap the SIMD dispatch: sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
   cmd->add_option("--seed", o->seed, "Seed of the generated data");
   cmd->callback([o, &ctx] {

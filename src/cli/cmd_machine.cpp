@@ -11,6 +11,7 @@
 #include <thread>
 #include <map>
 
+#include "bounds.hpp"
 #include "common.hpp"
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
@@ -111,11 +112,11 @@ void register_machine(CLI::App& app, Context&) {
   auto* cmd = app.add_subcommand("machine", "Measure the FMA peak and streaming bandwidth; describe the machine");
   auto o = std::make_shared<Options>();
   cmd->add_option("--json", o->json, "Also write the machine description (JSON) to this file");
-  cmd->add_option("--reps", o->reps, "Samples per figure (default 7)")->check(CLI::PositiveNumber);
-  cmd->add_option("--seconds", o->seconds, "Seconds per FMA sample (default 0.2)")->check(CLI::PositiveNumber);
+  cmd->add_option("--reps", o->reps, "Samples per figure (default 7)")->check(reps_range());
+  cmd->add_option("--seconds", o->seconds, "Seconds per FMA sample (default 0.2)")->check(seconds_range());
   cmd->add_option("--threads", o->threads, fmt::format("Thread counts (default here: 1..{}, every count up to the hardware threads)", std::max(1u, std::thread::hardware_concurrency())))
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(threads_range());
   cmd->add_option("--isa", o->isas, fmt::format("Instruction sets (default here: every one this CPU runs, up to {})", to_string(detected_isa())))->delimiter(',');
   cmd->add_flag("--quick", o->quick, "5 samples of 0.1 s (about a third of the default time)");
   cmd->add_flag("--no-stream", o->no_stream, "Skip the streaming bandwidth");

@@ -15,6 +15,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "bounds.hpp"
 #include "common.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/error.hpp"
@@ -66,9 +67,9 @@ void register_run(CLI::App& app, Context&) {
       ->delimiter(',');
   cmd->add_option("--shape", o->shapes, "Shape descriptor (repeatable)");
   cmd->add_option("--suite", o->suites, "Shape suite (repeatable)");
-  cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(CLI::PositiveNumber);
-  cmd->add_option("--reps", o->reps, "Repetitions (samples) per variant (default 10)")->check(CLI::PositiveNumber);
-  cmd->add_option("--min-time", o->min_time, "Seconds per sample (default 0.05)")->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(threads_range());
+  cmd->add_option("--reps", o->reps, "Repetitions (samples) per variant (default 10)")->check(reps_range());
+  cmd->add_option("--min-time", o->min_time, "Seconds per sample (default 0.05)")->check(seconds_range());
   cmd->add_flag("--peak", o->peak, "Also sample the FMA peak (same ISA and threads) in every repetition (conv2d: % peak)");
   cmd->add_flag("--bandwidth", o->bandwidth,
                 "Also sample DRAM streaming bandwidth (copy and triad, same threads) in every repetition");

@@ -3,7 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <functional>
 #include <new>
+#include <string>
 
 #include "common.hpp"
 #include "convlab/error.hpp"
@@ -23,6 +25,21 @@ int main(int argc, char** argv) {
   register_run(app, ctx);
   register_machine(app, ctx);
   register_memory(app, ctx);
+  // CLI11 alone says only "A subcommand is required" for `convlab frobnicate`.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    const std::function<bool(const CLI::App*)> every = [](const CLI::App*) { return true; };
+    for (const CLI::App* sub : static_cast<const CLI::App&>(app).get_subcommands(every)) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+      found = found || sub->check_name(argv[1]);
+    }
+    if (!found) {
+      fmt::print(stderr, "convlab: error: command={}: no such command (known: {})\n",
+                 std::string(argv[1]).substr(0, 60), known);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

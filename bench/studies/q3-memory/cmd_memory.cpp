@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli/bounds.hpp"
 #include "common.hpp"
 #include "convlab/cache.hpp"
 #include "convlab/error.hpp"
@@ -82,8 +83,8 @@ void register_memory(CLI::App& app, Context& ctx) {
   cmd->add_option("--batch", o->batch, "Batch size (default 32)")->check(CLI::PositiveNumber);
   cmd->add_option("--variant", o->conv_variant, "conv2d variant for conv and linear layers (default parallel)");
   cmd->add_option("--pool-variant", o->pool_variant, "pool2d variant (default parallel)");
-  cmd->add_option("--threads", o->threads, "Threads for the plans (default: all)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--reps", o->reps, "Timed forward passes (default 5)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "Threads for the plans (default: all)")->check(cli::integer_in(0, cli::max_threads(), " (0: all; at most 4 x the hardware threads)"));
+  cmd->add_option("--reps", o->reps, "Timed forward passes (default 5)")->check(cli::reps_range(0));
   cmd->add_flag("--sweep", o->sweep, "Also the analytic batch-size sweep 1..2^20");
   cmd->add_option("--json", o->json_path, "Write every figure as JSON here");
   cmd->callback([o, &ctx] {

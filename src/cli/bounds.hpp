@@ -1,0 +1,65 @@
+// Bounds on the numbers every command takes from its options (convlab, and
+// convlab-bench and the studies, which include this header): finite and at
+// most a stated maximum, so that no option can hang a run (`--min-time nan`),
+// run it for years (`--reps 1000000000`) or ask for a million threads. Each
+// is a CLI11 validator whose message is one short line naming the value.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+namespace convlab::cli {
+
+// Oversubscription is a measurement worth making; far past it is a typo.
+inline int max_threads() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+inline constexpr int kMaxReps = 1000;
+inline constexpr double kMaxSeconds = 60.0;  // per sample or repetition
+
+// An integer in [lo, hi]; `hi_why` says where hi comes from.
+inline CLI::Validator integer_in(long long lo, long long hi, const std::string& hi_why = "") {
+  return CLI::Validator(
+      [lo, hi, hi_why](std::string& text) -> std::string {
+        errno = 0;
+        char* end = nullptr;
+        const long long v = std::strtoll(text.c_str(), &end, 10);
+        if (text.empty() || end == text.c_str() || *end != '\0')
+          return "'" + text.substr(0, 40) + "' is not an integer";
+        if (errno == ERANGE || v < lo || v > hi)
+          return "'" + text.substr(0, 40) + "' is out of range: " + std::to_string(lo) + " to " +
+                 std::to_string(hi) + hi_why;
+        return {};
+      },
+      "INT in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+}
+
+// A finite number of seconds in (0, hi].
+inline CLI::Validator seconds_up_to(double hi) {
+  return CLI::Validator(
+      [hi](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || end == text.c_str() || *end != '\0')
+          return "'" + text.substr(0, 40) + "' is not a number";
+        if (!std::isfinite(v) || v <= 0 || v > hi)
+          return "'" + text.substr(0, 40) + "' must be a finite number of seconds above 0 and at most " +
+                 CLI::detail::to_string(hi);
+        return {};
+      },
+      "SECONDS in (0, " + CLI::detail::to_string(hi) + "]");
+}
+
+inline CLI::Validator threads_range() {
+  return integer_in(1, max_threads(), " (4 x this machine's " +
+                                          std::to_string(std::max(1u, std::thread::hardware_concurrency())) +
+                                          " hardware threads)");
+}
+inline CLI::Validator reps_range(long long lo = 1) { return integer_in(lo, kMaxReps); }
+inline CLI::Validator seconds_range() { return seconds_up_to(kMaxSeconds); }
+
+}  // namespace convlab::cli
