@@ -250,7 +250,7 @@ int run(int argc, char** argv) {
   app.add_option("--isa", o.isa, fmt::format("Cap the SIMD dispatch of the plans (and oneDNN): sse42, avx2, avx512 (default here: {})", to_string(default_isa())));
   app.add_option("--reps", o.reps, "Repetitions per benchmark (default 5)")->check(cli::reps_range());
   app.add_option("--min-time", o.min_time, "Seconds per repetition (default 0.05)")->check(cli::seconds_range());
-  app.add_option("--json", o.json, "Write Google Benchmark's JSON (runs and aggregates) to this file");
+  app.add_option("--json", o.json, "Write Google Benchmark's JSON (runs and aggregates) to this file")->check(cli::writable_file());
   app.add_flag("--no-interleave", o.no_interleave, "Run each benchmark's repetitions back to back");
   app.add_flag("--quiet", o.quiet, "No progress lines on stderr");
   app.add_flag("--list", o.list, "Print the benchmarks and skips, run nothing");
@@ -285,7 +285,7 @@ int run(int argc, char** argv) {
 
   if (o.suites.empty() && o.shapes.empty()) o.suites.push_back("seed");
   const std::vector<int> threads = parse_threads(o.threads);
-  const Isa isa = o.isa.empty() ? default_isa() : parse_isa(o.isa);
+  const Isa isa = o.isa.empty() ? default_isa() : parse_runnable_isa(o.isa);
   cap_library_isa(isa);
   for (const auto& v : o.variants)
     if (!find_conv2d_variant(v) && !find_pool2d_variant(v)) throw Error("variant", v, "no such variant");

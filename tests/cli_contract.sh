@@ -60,7 +60,23 @@ expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads 9999
 expect 2 threads -- check --shape mb1ic3ih28oc16kh3 --threads 1,0
 expect 2 seconds -- machine --seconds nan
 expect 2 threads -- memory --threads 1000000
+expect 2 json -- machine --json /nonexistent/dir/machine.json
+expect 2 json -- memory --json /nonexistent/dir/memory.json
 expect 2 - -- run --shape mb1ic3ih28oc16kh3
+
+# A descriptor's non-ASCII character is named whole; a 90 kB descriptor is
+# named in a short line, not echoed.
+err=$("$cli" run --variant naive --shape 'mb1ic3ih28oc16kh3é' 2>&1 >/dev/null)
+if [[ $err != *"descriptor=é:"* ]]; then
+  echo "FAIL: a non-ASCII character is not named whole: $err"; failures=$((failures + 1))
+else echo "ok:   non-ASCII character named whole"; fi
+for tail in x 9 ; do
+  long="mb1ic3ih28oc16kh3$(head -c 90000 /dev/zero | tr '\0' "$tail")"
+  err=$("$cli" run --variant naive --shape "$long" 2>&1 >/dev/null)
+  if [[ $? -ne 2 || ${#err} -gt 600 ]]; then
+    echo "FAIL: a 90 kB descriptor gave a ${#err}-byte error"; failures=$((failures + 1))
+  else echo "ok:   a 90 kB descriptor ('$tail'...) -> ${#err}-byte error"; fi
+done
 
 # convlab-bench takes the same bounded numbers and answers bad ones the same way.
 if [[ -n $bench ]]; then
@@ -71,6 +87,7 @@ if [[ -n $bench ]]; then
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads abc
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 0
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 1000000
+  expect 2 json -- --shape mb1ic3ih28oc16kh3 --variant naive --json /nonexistent/dir/bench.json
 fi
 
 if [[ $failures -gt 0 ]]; then

@@ -1,8 +1,9 @@
-// Bounds on the numbers every command takes from its options (convlab, and
-// convlab-bench and the studies, which include this header): finite and at
-// most a stated maximum, so that no option can hang a run (`--min-time nan`),
-// run it for years (`--reps 1000000000`) or ask for a million threads. Each
-// is a CLI11 validator whose message is one short line naming the value.
+// Bounds on what every command takes from its options (convlab, and
+// convlab-bench and the studies, which include this header): numbers finite
+// and at most a stated maximum, so that no option can hang a run
+// (`--min-time nan`), run it for years (`--reps 1000000000`) or ask for a
+// million threads; output files whose folder exists. Each is a CLI11
+// validator whose message is one short line naming the value.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,8 +12,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
+
+#include <unistd.h>
 
 namespace convlab::cli {
 
@@ -52,6 +56,22 @@ inline CLI::Validator seconds_up_to(double hi) {
         return {};
       },
       "SECONDS in (0, " + CLI::detail::to_string(hi) + "]");
+}
+
+// A file this run can create: its folder exists and is writable, checked
+// before a measurement rather than after it (`--json /nonexistent/dir/x`).
+inline CLI::Validator writable_file() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        const std::filesystem::path p(path);
+        std::error_code ec;
+        if (std::filesystem::is_directory(p, ec)) return "'" + path.substr(0, 80) + "' is a folder, not a file";
+        const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+        if (!std::filesystem::is_directory(dir, ec)) return "folder '" + dir.string().substr(0, 80) + "' does not exist";
+        if (access(dir.c_str(), W_OK) != 0) return "folder '" + dir.string().substr(0, 80) + "' is not writable";
+        return {};
+      },
+      "FILE (its folder must exist)");
 }
 
 inline CLI::Validator threads_range() {

@@ -111,7 +111,7 @@ void print_summary(const MachineInfo& m) {
 void register_machine(CLI::App& app, Context&) {
   auto* cmd = app.add_subcommand("machine", "Measure the FMA peak and streaming bandwidth; describe the machine");
   auto o = std::make_shared<Options>();
-  cmd->add_option("--json", o->json, "Also write the machine description (JSON) to this file");
+  cmd->add_option("--json", o->json, "Also write the machine description (JSON) to this file")->check(writable_file());
   cmd->add_option("--reps", o->reps, "Samples per figure (default 7)")->check(reps_range());
   cmd->add_option("--seconds", o->seconds, "Seconds per FMA sample (default 0.2)")->check(seconds_range());
   cmd->add_option("--threads", o->threads, fmt::format("Thread counts (default here: 1..{}, every count up to the hardware threads)", std::max(1u, std::thread::hardware_concurrency())))

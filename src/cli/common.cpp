@@ -43,7 +43,7 @@ bool VariantFilter::selects(std::string_view name) const {
 }
 
 Isa isa_option(const std::string& text) {
-  const Isa isa = text.empty() ? default_isa() : parse_isa(text);
+  const Isa isa = text.empty() ? default_isa() : parse_runnable_isa(text);
   cap_library_isa(isa);
   return isa;
 }

@@ -33,12 +33,15 @@ Tokens tokenize(std::string_view text, const std::vector<std::string_view>& know
                 std::string_view whole) {
   Tokens t;
   size_t i = 0;
-  auto quoted = [&] { return "\"" + std::string(whole) + "\""; };
+  auto quoted = [&] { return "\"" + shortened(whole) + "\""; };
   while (i < text.size()) {
     const char c = text[i];
     if (c == '_') { ++i; continue; }
     if (!std::islower(static_cast<unsigned char>(c))) {
-      throw Error("descriptor", std::string(1, c),
+      // The whole character, not the first byte of its UTF-8 sequence.
+      const unsigned char lead = static_cast<unsigned char>(c);
+      const std::size_t bytes = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+      throw Error("descriptor", std::string(text.substr(i, bytes)),
                   "unexpected character at position " + std::to_string(i) + " of " + quoted() +
                       " (expected a key such as ic, ih, kh)");
     }

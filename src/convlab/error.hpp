@@ -4,8 +4,13 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace convlab {
+
+// `text` cut to about `max` bytes at a UTF-8 character boundary, with the
+// length it had, so that an error line stays one line (a 90 kB descriptor).
+std::string shortened(std::string_view text, std::size_t max = 80);
 
 class Error : public std::invalid_argument {
  public:

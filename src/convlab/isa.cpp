@@ -23,6 +23,13 @@ Isa parse_isa(std::string_view text) {
   throw Error("isa", std::string(text), "unknown instruction set (sse42, avx2, avx512)");
 }
 
+Isa parse_runnable_isa(std::string_view text) {
+  const Isa isa = parse_isa(text);
+  if (static_cast<int>(isa) > static_cast<int>(detected_isa()))
+    throw Error("isa", std::string(text), std::string("this CPU offers at most ") + to_string(detected_isa()));
+  return isa;
+}
+
 Isa detected_isa() {
   const auto a = xsimd::available_architectures();
   // The avx512 pass is compiled for x86-64-v4 (F, CD, DQ, BW, VL).

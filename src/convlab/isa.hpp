@@ -14,6 +14,9 @@ enum class Isa { sse42 = 0, avx2 = 1, avx512 = 2 };
 const char* to_string(Isa isa);            // "sse42", "avx2", "avx512"
 Isa parse_isa(std::string_view text);      // throws convlab::Error naming "isa"
 Isa detected_isa();                        // the best this CPU runs
+// parse_isa, and an ISA above detected_isa() refused naming "isa": every
+// command checks --isa once, before any plan would fail on it.
+Isa parse_runnable_isa(std::string_view text);
 Isa default_isa();                         // detected, capped by $CONVLAB_ISA
 std::vector<Isa> available_isas();         // every Isa <= detected, best first
 int vector_floats(Isa isa);                // fp32 lanes per register: 4, 8, 16

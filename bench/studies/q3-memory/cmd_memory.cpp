@@ -86,7 +86,7 @@ void register_memory(CLI::App& app, Context& ctx) {
   cmd->add_option("--threads", o->threads, "Threads for the plans (default: all)")->check(cli::integer_in(0, cli::max_threads(), " (0: all; at most 4 x the hardware threads)"));
   cmd->add_option("--reps", o->reps, "Timed forward passes (default 5)")->check(cli::reps_range(0));
   cmd->add_flag("--sweep", o->sweep, "Also the analytic batch-size sweep 1..2^20");
-  cmd->add_option("--json", o->json_path, "Write every figure as JSON here");
+  cmd->add_option("--json", o->json_path, "Write every figure as JSON here")->check(cli::writable_file());
   cmd->callback([o, &ctx] {
     PlanOptions opt;
     opt.threads = o->threads > 0 ? o->threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
