@@ -49,6 +49,7 @@
 #include <fmt/ranges.h>
 #include <map>
 #include <memory>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -546,6 +547,9 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const convlab::Error& e) {
     fmt::print(stderr, "convlab-bench: error: {}\n", e.what());
+    return 2;
+  } catch (const std::bad_alloc&) {  // as convlab: a shape too large is bad input, not a crash
+    fmt::print(stderr, "convlab-bench: error: out of memory (is a shape too large for this machine?)\n");
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "convlab-bench: internal error: {}\n", e.what());
