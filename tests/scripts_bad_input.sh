@@ -44,5 +44,17 @@ expect "machine.json" -- $py "$root/scripts/plots.py" all --bench "$good/bench-s
 expect "bench-seed.json" -- $py "$root/scripts/compare" "$good" "$tmp/trunc" --out "$tmp/c"
 expect "machine.json" -- $py "$root/scripts/compare" "$good" "$tmp/nomachine" --out "$tmp/c"
 
+# scripts/run-lab refuses a bad suite or output folder before it builds or
+# measures, and removes the folder a killed run left behind.
+expect "'nope'" -- bash -c "cd '$root' && scripts/run-lab --suite nope"
+expect "/proc/foo" -- bash -c "cd '$root' && scripts/run-lab --out /proc/foo/bar"
+expect "is a file" -- bash -c "cd '$root' && scripts/run-lab --out '$good/machine.json'"
+stale=$root/results.tmp.killedruntest
+mkdir -p "$stale" && echo 999999999 > "$stale/.pid"
+err=$(cd "$root" && scripts/run-lab --suite nope 2>&1)
+if [[ -e $stale || $err != *"removed results.tmp.killedruntest"* ]]; then
+  echo "FAIL: run-lab left or did not mention a killed run's folder: $err"; failures=$((failures + 1)); rm -rf "$stale"
+else echo "ok:   run-lab removed a killed run's results.tmp folder"; fi
+
 if [[ $failures -gt 0 ]]; then echo "scripts_bad_input: $failures failure(s)"; exit 1; fi
 echo "scripts_bad_input: ok"
