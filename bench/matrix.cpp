@@ -391,6 +391,11 @@ int run(int argc, char** argv) {
         std::shared_ptr<TimedJob> job;
         try {
           job = std::make_shared<TimedJob>(make_timed_job(shape.problem, variant, opt));
+        } catch (const convlab::Error& e) {
+          if (e.field() == "memory") throw;  // the shape cannot fit this machine: bad input, refused up front
+          b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
+          benches.push_back(b);
+          continue;
         } catch (const std::exception& e) {
           b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
           benches.push_back(b);

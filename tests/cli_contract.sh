@@ -60,6 +60,8 @@ expect 2 threads -- run --variant naive --shape mb1ic3ih28oc16kh3 --threads 9999
 expect 2 threads -- check --shape mb1ic3ih28oc16kh3 --threads 1,0
 expect 2 seconds -- machine --seconds nan
 expect 2 threads -- memory --threads 1000000
+expect 2 memory= -- check --shape mb1024ic512ih512oc512kh3 --variant naive
+expect 2 memory= -- run --shape mb1024ic512ih512oc512kh3 --variant naive
 expect 2 json -- machine --json /nonexistent/dir/machine.json
 expect 2 json -- memory --json /nonexistent/dir/memory.json
 expect 2 - -- run --shape mb1ic3ih28oc16kh3
@@ -88,6 +90,7 @@ if [[ -n $bench ]]; then
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 0
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 1000000
   expect 2 json -- --shape mb1ic3ih28oc16kh3 --variant naive --json /nonexistent/dir/bench.json
+  expect 2 memory= -- --shape mb1024ic512ih512oc512kh3 --variant naive --reps 1
 fi
 
 if [[ $failures -gt 0 ]]; then

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "convlab/descriptor.hpp"
+#include "convlab/memory.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/reference.hpp"
 
@@ -82,8 +83,25 @@ CheckRow check_row(const Variant& v, const Params& p, DataMode mode, const PlanO
 
 }  // namespace
 
+namespace {
+// The check's data: input, weights and bias, the reference output, its
+// per-element bound (doubles), a variant's output, and its plan (as much
+// again as the tensors); refused up front when it cannot fit.
+const Conv2dParams& fits(const Conv2dParams& p) {
+  const double floats = static_cast<double>(p.input_elems() + p.weight_elems() + p.bias_elems());
+  memory::require_available(4.0 * 2 * floats + (4.0 + 8.0 + 4.0 * 2) * static_cast<double>(p.output_elems()),
+                            "the check's tensors, reference and plan");
+  return p;
+}
+const Pool2dParams& fits(const Pool2dParams& p) {
+  memory::require_available(4.0 * 2 * static_cast<double>(p.input_elems()) + 4.0 * 3 * static_cast<double>(p.output_elems()),
+                            "the check's tensors, reference and plan");
+  return p;
+}
+}  // namespace
+
 ConvCase::ConvCase(const Conv2dParams& p, DataMode mode, uint64_t seed)
-    : p_(p),
+    : p_(fits(p)),
       mode_(mode),
       data_(make_conv2d_data(p, mode, seed)),
       ref_({p.output_elems()}),
@@ -107,7 +125,7 @@ std::vector<float> ConvCase::output_of(const ConvVariant& v, const PlanOptions& 
 }
 
 PoolCase::PoolCase(const Pool2dParams& p, DataMode mode, uint64_t seed)
-    : p_(p), mode_(mode), input_(make_pool2d_input(p, mode, seed)), ref_({p.output_elems()}) {
+    : p_(fits(p)), mode_(mode), input_(make_pool2d_input(p, mode, seed)), ref_({p.output_elems()}) {
   reference_pool2d(p_, input_.span(), ref_.span());
 }
 

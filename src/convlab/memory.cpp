@@ -2,6 +2,12 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "convlab/error.hpp"
 
 namespace convlab::memory {
 
@@ -34,6 +40,24 @@ void deallocate(void* p, std::size_t bytes) noexcept {
   if (p == nullptr) return;
   g_current.fetch_sub(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
   std::free(p);
+}
+
+std::int64_t available_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+
+void require_available(double bytes, const std::string& what) {
+  const std::int64_t available = available_bytes();
+  if (available > 0 && bytes > static_cast<double>(available))
+    throw Error("memory", fmt::format("{:.1f} GiB", bytes / (1 << 30)),
+                fmt::format("needed for {}, more than the {:.1f} GiB this machine has available", what,
+                            static_cast<double>(available) / (1 << 30)));
 }
 
 Stats stats() noexcept {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <memory>
 #include <new>
 
@@ -14,6 +15,15 @@ namespace convlab::memory {
 inline constexpr std::size_t kAlignment = 64;  // one cache line, one AVX-512 register
 
 void* allocate(std::size_t bytes);              // throws std::bad_alloc
+
+// What the machine can still give, /proc/meminfo's MemAvailable in bytes
+// (0 when it cannot be read: then nothing is refused).
+std::int64_t available_bytes();
+// Refuses, before anything is allocated, a problem whose estimated `bytes`
+// exceed what is available: convlab::Error naming "memory" with both figures
+// and `what` the bytes are for. Without it a shape that fits the address space
+// but not the machine grew until the OOM killer ended the run.
+void require_available(double bytes, const std::string& what);
 void deallocate(void* p, std::size_t bytes) noexcept;
 
 struct Stats {

@@ -1,6 +1,7 @@
 #include "convlab/timed_job.hpp"
 
 #include "convlab/data.hpp"
+#include "convlab/memory.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/tensor.hpp"
 
@@ -14,6 +15,9 @@ TimedJob job_for(const Conv2dParams& p, std::string_view variant, const PlanOpti
     Tensor out;
     std::unique_ptr<ConvPlan> plan;
   };
+  // Input, weights, output, and as much again for the plan's packed copies
+  // and workspace (none of the lab's plans needs more).
+  memory::require_available(2.0 * static_cast<double>(p.min_bytes()), "the problem's tensors and the plan's workspace");
   auto s = std::make_shared<State>(State{make_conv2d_data(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
   s->plan = conv2d_variant(variant).plan(p, s->data.weights.span(), s->data.bias.span(), o);
   TimedJob j;
@@ -33,6 +37,7 @@ TimedJob job_for(const Pool2dParams& p, std::string_view variant, const PlanOpti
     Tensor in, out;
     std::unique_ptr<PoolPlan> plan;
   };
+  memory::require_available(2.0 * static_cast<double>(p.min_bytes()), "the problem's tensors and the plan's workspace");
   auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
   s->plan = pool2d_variant(variant).plan(p, o);
   TimedJob j;
