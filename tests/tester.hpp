@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,16 @@
 namespace convlab::testing {
 
 // Names for INSTANTIATE_TEST_SUITE_P: gtest allows only [A-Za-z0-9_].
+// The random sweeps' size: 300 problems per variant, or what
+// CONVLAB_SWEEP_PROBLEMS says (scripts/test --long: 2000, every problem in
+// both data modes).
+inline int sweep_problems() {
+  const char* e = std::getenv("CONVLAB_SWEEP_PROBLEMS");
+  const long n = e ? std::strtol(e, nullptr, 10) : 0;
+  return n > 0 && n <= 1'000'000 ? static_cast<int>(n) : 300;
+}
+inline bool sweep_is_long() { return sweep_problems() > 300; }
+
 inline std::string test_name(std::string s) {
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
