@@ -16,6 +16,25 @@
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
 
+#if defined(__SANITIZE_THREAD__)
+// Debian's libtbb is not instrumented: ThreadSanitizer cannot see that a
+// parallel loop's body starts after the caller's writes and ends before the
+// caller reads, so ThreadArena says so (the tsan preset).
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#define CONVLAB_TSAN_RELEASE(addr) __tsan_release(addr)
+#define CONVLAB_TSAN_ACQUIRE(addr) __tsan_acquire(addr)
+#else
+#define CONVLAB_TSAN_RELEASE(addr) ((void)(addr))
+#define CONVLAB_TSAN_ACQUIRE(addr) ((void)(addr))
+#endif
+
+namespace convlab::detail {
+// The edges' address: a global, so that a worker reaches it without reading
+// the loop's closure, which is what the edge has to order first.
+inline char tsan_fork_join;
+}  // namespace convlab::detail
+
 namespace convlab {
 
 class ThreadArena {
@@ -40,14 +59,18 @@ class ThreadArena {
       body(int64_t{0}, count, 0);
       return;
     }
+    CONVLAB_TSAN_RELEASE(&detail::tsan_fork_join);
     arena_->execute([&] {
       tbb::parallel_for(
           tbb::blocked_range<int64_t>(0, count, grain < 1 ? 1 : grain),
           [&](const tbb::blocked_range<int64_t>& r) {
+            CONVLAB_TSAN_ACQUIRE(&detail::tsan_fork_join);
             body(r.begin(), r.end(), tbb::this_task_arena::current_thread_index());
+            CONVLAB_TSAN_RELEASE(&detail::tsan_fork_join);
           },
           tbb::static_partitioner());
     });
+    CONVLAB_TSAN_ACQUIRE(&detail::tsan_fork_join);
   }
 
  private:
