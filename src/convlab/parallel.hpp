@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -34,6 +35,22 @@ namespace convlab::detail {
 // the loop's closure, which is what the edge has to order first.
 inline char tsan_fork_join;
 }  // namespace convlab::detail
+
+namespace convlab {
+// For code that calls tbb::parallel_for itself (the Q2 study's nested
+// strategy): tsan_fork() before the loop, the body wrapped in tsan_body(),
+// tsan_join() after it; no-ops outside the tsan preset.
+inline void tsan_fork() { CONVLAB_TSAN_RELEASE(&detail::tsan_fork_join); }
+inline void tsan_join() { CONVLAB_TSAN_ACQUIRE(&detail::tsan_fork_join); }
+template <class Body>
+auto tsan_body(const Body& body) {
+  return [&body](auto&&... args) {
+    CONVLAB_TSAN_ACQUIRE(&detail::tsan_fork_join);
+    body(std::forward<decltype(args)>(args)...);
+    CONVLAB_TSAN_RELEASE(&detail::tsan_fork_join);
+  };
+}
+}  // namespace convlab
 
 namespace convlab {
 

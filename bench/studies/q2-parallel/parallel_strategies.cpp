@@ -92,10 +92,10 @@ class StrategyRun {
     if (strategy_ != "nested") return probe.on(arena_);
     const int threads = arena_.threads();
     std::vector<double> rate(static_cast<std::size_t>(threads));
-    nested_arena_.execute([&] {
-      tbb::parallel_for(0, threads, [&](int i) { rate[static_cast<std::size_t>(i)] = probe.run_slot(i); },
-                        tbb::static_partitioner());
-    });
+    const auto slot = [&](int i) { rate[static_cast<std::size_t>(i)] = probe.run_slot(i); };
+    tsan_fork();
+    nested_arena_.execute([&] { tbb::parallel_for(0, threads, tsan_body(slot), tbb::static_partitioner()); });
+    tsan_join();
     return threads * *std::min_element(rate.begin(), rate.end());
   }
   const std::vector<float>& output_copy() {
@@ -121,11 +121,15 @@ class StrategyRun {
       if (serial)
         pack(0, p_.mb * split_.pack_bands);
       else if (strategy_ == "nested")
+      {
+        const auto band = [&](const tbb::blocked_range<int64_t>& r) { pack(r.begin(), r.end()); };
+        tsan_fork();
         nested_arena_.execute([&] {
-          tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * split_.pack_bands),
-                            [&](const tbb::blocked_range<int64_t>& r) { pack(r.begin(), r.end()); },
+          tbb::parallel_for(tbb::blocked_range<int64_t>(0, p_.mb * split_.pack_bands), tsan_body(band),
                             tbb::static_partitioner());
         });
+        tsan_join();
+      }
       else
         arena_.for_each(p_.mb * split_.pack_bands, 1, pack);
     }
@@ -133,12 +137,16 @@ class StrategyRun {
     if (trace_) trace_conv_start_ = now_seconds();
     auto run_item = [&](const Item& it, int64_t ocb0, int64_t ocb1) { run_blocks(conv_, x, out_.data(), it, ocb0, ocb1); };
     if (strategy_ == "nested") {  // both levels inside an arena of exactly `threads` threads
-      nested_arena_.execute([&] {
-        tbb::parallel_for(int64_t{0}, items(), [&](int64_t i) {
-          const Item& it = items_[static_cast<std::size_t>(i)];
-          tbb::parallel_for(it.ocb0, it.ocb1, [&](int64_t ocb) { run_item(it, ocb, ocb + 1); });
-        });
-      });
+      const auto outer = [&](int64_t i) {
+        const Item& it = items_[static_cast<std::size_t>(i)];
+        const auto inner = [&](int64_t ocb) { run_item(it, ocb, ocb + 1); };
+        tsan_fork();
+        tbb::parallel_for(it.ocb0, it.ocb1, tsan_body(inner));
+        tsan_join();
+      };
+      tsan_fork();
+      nested_arena_.execute([&] { tbb::parallel_for(int64_t{0}, items(), tsan_body(outer)); });
+      tsan_join();
       return;
     }
     auto body = [&](int64_t b, int64_t e) {
