@@ -67,8 +67,6 @@ ConvSplit::Item ConvSplit::item(int64_t i) const {
 
 namespace {
 
-constexpr int64_t kSerialFlops = 4'000'000;
-
 class ParallelPlan final : public SimdPlan {
  public:
   ParallelPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b)

@@ -8,6 +8,10 @@
 
 namespace convlab::conv2d {
 
+// Below this many FLOPs a parallel plan (05, b4) runs on the calling thread:
+// waking a thread costs more.
+inline constexpr int64_t kSerialFlops = 4'000'000;
+
 // Items numbered ((n * g + group) * row_tiles + row tile) * ocb_groups + oc-block
 // group, so that a thread's contiguous share is a band of rows of one image.
 // When the weights outweigh an image's input (deep 14 x 14 and 7 x 7 layers),

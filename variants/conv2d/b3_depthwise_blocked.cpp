@@ -49,18 +49,9 @@ class DepthwiseBlockedPlan final : public ConvPlan {
         band_(band_rows(p, padded_w_ * lanes_ * static_cast<int64_t>(sizeof(float)), ekh_)),
         block_floats_(((band_ - 1) * p.sh + ekh_) * padded_w_ * lanes_),
         scratch_(static_cast<std::size_t>(p.mb * blocks_ * block_floats_), 0.0f),
-        weights_(static_cast<std::size_t>(blocks_ * p.kh * p.kw * lanes_), 0.0f),
-        bias_(static_cast<std::size_t>(blocks_ * lanes_), 0.0f),
-        taps_(static_cast<std::size_t>(p.kh * p.kw)),
+        taps_(kernel::depthwise_taps(p, padded_w_ * lanes_, lanes_)),
         arena_(o.threads) {
-    const int64_t K = p.kh * p.kw, L = lanes_;
-    for (int64_t c = 0; c < p.ic; ++c) {
-      for (int64_t k = 0; k < K; ++k) weights_[static_cast<std::size_t>(((c / L) * K + k) * L + c % L)] = w[c * K + k];
-      if (b != nullptr) bias_[static_cast<std::size_t>(c)] = b[c];
-    }
-    for (int64_t kh = 0, k = 0; kh < p.kh; ++kh)
-      for (int64_t kw = 0; kw < p.kw; ++kw, ++k)
-        taps_[static_cast<std::size_t>(k)] = (kh * (p.dh + 1) * padded_w_ + kw * (p.dw + 1)) * L;
+    kernel::pack_depthwise_weights(p, w, b, lanes_, weights_, bias_);
   }
 
   static Support supports(const Conv2dParams& p) { return kernel::depthwise_support(p); }  // b2's shapes

@@ -50,8 +50,6 @@ namespace convlab::conv2d {
 
 namespace {
 
-constexpr int64_t kSerialFlops = 4'000'000;  // as 05: below it, waking a thread costs more
-
 class BlockedPlan final : public ConvPlan {
  public:
   static Support supports(const Conv2dParams& p) {
@@ -99,9 +97,6 @@ class BlockedPlan final : public ConvPlan {
                        threads_ == 1 ? std::string("serial") : fmt::format("{} threads over {} items", threads_, items_));
   }
 
-  // The computation alone over whole blocked images: on its first call (or a
-  // new input) it converts the last run()'s input into them, untimed in a
-  // benchmark's steady state, as a network keeping this layout would have it.
   // The whole-image output of run_compute_only() in NCHW (ladder_hooks.hpp).
   std::vector<float> compute_output() const {
     const Conv2dParams& p = params();
@@ -114,6 +109,9 @@ class BlockedPlan final : public ConvPlan {
     return y;
   }
 
+  // The computation alone over whole blocked images: on its first call (or a
+  // new input) it converts the last run()'s input into them, untimed in a
+  // benchmark's steady state, as a network keeping this layout would have it.
   bool has_compute_only() const override { return true; }
   void run_compute_only() override {
     const Conv2dParams& p = params();
@@ -216,19 +214,10 @@ class BlockedPlan final : public ConvPlan {
 
   // b3's weights, [channel block][K][L], and taps (kh, kw) within a block.
   void plan_depthwise(const Conv2dParams& p, const float* w, const float* b) {
-    const int64_t K = p.kh * p.kw;
     block_ = L_;
     out_blocks_ = in_blocks_;
-    weights_.assign(static_cast<std::size_t>(in_blocks_ * K * L_), 0.0f);
-    bias_.assign(static_cast<std::size_t>(in_blocks_ * L_), 0.0f);
-    for (int64_t c = 0; c < p.ic; ++c) {
-      for (int64_t k = 0; k < K; ++k) weights_[static_cast<std::size_t>(((c / L_) * K + k) * L_ + c % L_)] = w[c * K + k];
-      if (b != nullptr) bias_[static_cast<std::size_t>(c)] = b[c];
-    }
-    offsets_.resize(static_cast<std::size_t>(K));
-    for (int64_t kh = 0, k = 0; kh < p.kh; ++kh)
-      for (int64_t kw = 0; kw < p.kw; ++kw, ++k)
-        offsets_[static_cast<std::size_t>(k)] = kh * (p.dh + 1) * in_row_ + kw * (p.dw + 1) * L_;
+    kernel::pack_depthwise_weights(p, w, b, L_, weights_, bias_);
+    offsets_ = kernel::depthwise_taps(p, in_row_, L_);
     const kernel::RowTiles tiles = kernel::even_tiles(ow_, L_);  // one vector per pixel: up to L accumulators
     pixels_ = tiles.pixels;
     wide_tiles_ = tiles.wide;

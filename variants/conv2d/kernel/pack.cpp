@@ -73,4 +73,23 @@ PackedWeights::PackedWeights(const Conv2dParams& p, const float* w, const float*
     }
 }
 
+void pack_depthwise_weights(const Conv2dParams& p, const float* w, const float* b, int64_t L,
+                            Buffer<float>& weights, Buffer<float>& bias) {
+  const int64_t K = p.kh * p.kw, blocks = (p.ic + L - 1) / L;
+  weights.assign(static_cast<std::size_t>(blocks * K * L), 0.0f);
+  bias.assign(static_cast<std::size_t>(blocks * L), 0.0f);
+  for (int64_t c = 0; c < p.ic; ++c) {
+    for (int64_t k = 0; k < K; ++k) weights[static_cast<std::size_t>(((c / L) * K + k) * L + c % L)] = w[c * K + k];
+    if (b != nullptr) bias[static_cast<std::size_t>(c)] = b[c];
+  }
+}
+
+Buffer<int64_t> depthwise_taps(const Conv2dParams& p, int64_t row_floats, int64_t L) {
+  Buffer<int64_t> taps(static_cast<std::size_t>(p.kh * p.kw));
+  for (int64_t kh = 0, k = 0; kh < p.kh; ++kh)
+    for (int64_t kw = 0; kw < p.kw; ++kw, ++k)
+      taps[static_cast<std::size_t>(k)] = kh * (p.dh + 1) * row_floats + kw * (p.dw + 1) * L;
+  return taps;
+}
+
 }  // namespace convlab::conv2d::kernel

@@ -78,4 +78,12 @@ struct PackedWeights {
   std::size_t bytes() const { return (weights.size() + bias.size()) * sizeof(float); }
 };
 
+// A depthwise shape's weights and bias in blocks of `lanes` channels,
+// [block][K][L] and [block][L], zero past the channels (branches b3 and b4).
+void pack_depthwise_weights(const Conv2dParams& p, const float* weights, const float* bias, int64_t lanes,
+                            Buffer<float>& packed_weights, Buffer<float>& packed_bias);
+// The K = kh*kw offsets of tap (kh, kw) from an output pixel's origin, in
+// floats, over pixel-major rows of `row_floats` floats (`lanes` per pixel).
+Buffer<int64_t> depthwise_taps(const Conv2dParams& p, int64_t row_floats, int64_t lanes);
+
 }  // namespace convlab::conv2d::kernel
