@@ -59,6 +59,16 @@ inline const std::vector<NamedShape>& conv2d_edge_cases() {
       {"single_output_column", "mb1ic2ih40iw3oc3kh3kw3"},
       {"out_channels_not_multiple_of_16", "mb1ic3ih6oc67kh3"},
       {"everything_at_once", "g2mb3ic6ih13iw11oc10kh3kw2sh2sw1ph1pw2dh1dw0"},
+      // PyTorch-valid problems beyond benchdnn's symmetric padding and mb >= 1.
+      {"empty_batch", "mb0ic3ih8oc4kh3ph1"},
+      {"empty_batch_depthwise", "g8mb0ic8ih10oc8kh3ph1"},
+      {"padding_top_only", "mb1ic3ih7oc4kh3pt2"},
+      {"padding_same_even_kernel", "mb1ic5ih9oc6kh4pt1pb2"},  // padding='same' with k 4
+      {"padding_one_sided_both_axes_stride_2", "mb2ic17ih12iw19oc18kh3sh2pt0pb1pl2pr0"},
+      {"padding_one_sided_wide_rows", "mb1ic16ih6iw70oc32kh3pt1pb0pl0pr2"},
+      {"padding_one_sided_dilated", "mb1ic3ih11oc4kh3dh1pt3pb0pl1pr3"},
+      {"padding_one_sided_depthwise", "g16mb1ic16ih15oc16kh3sh2pt0pb2pl1pr0"},
+      {"padding_one_sided_depthwise_banded", "g17mb1ic17ih21iw300oc17kh3pt2pb0pl0pr1"},
   };
   return cases;
 }
@@ -112,6 +122,14 @@ inline const std::vector<NamedShape>& pool2d_edge_cases() {
       {"max_relu_padding_dilation", "max:mb1ic2ih12iw40kh3sh2ph1dh1ceil1relu1"},
       {"avg_p_relu_padding_ceil", "avg_p:mb1ic3ih10iw37kh3sh2ph1ceil1relu1"},
       {"avg_np_relu_wide", "avg_np:mb1ic2ih8iw40kh2relu1"},
+      // PyTorch-valid problems: an empty batch, ceil-mode windows larger than
+      // the padded input (a 1x1 output), divisor_override.
+      {"max_empty_batch", "max:mb0ic3ih8kh2"},
+      {"max_ceil_window_larger_than_input", "max:mb1ic1ih2kh3sh2ceil1"},
+      {"avg_np_ceil_window_larger_than_padded_input", "avg_np:mb1ic2ih2kh5sh4ph1ceil1"},
+      {"avg_p_ceil_window_larger_than_padded_input_wide", "avg_p:mb1ic2ih2iw40kh5sh4ph1ceil1"},
+      {"avg_p_divisor_override", "avg_p:mb1ic3ih9kh3sh2ph1div5"},
+      {"avg_np_divisor_override_wide_ceil", "avg_np:mb1ic2ih7iw67kh3sh2ph1ceil1div7"},
   };
   return cases;
 }
@@ -126,13 +144,19 @@ inline Conv2dParams random_conv2d(std::mt19937_64& rng) {
     p.g = pick(0, 3) == 0 ? pick(2, 4) : 1;
     p.ic = p.g * pick(1, 4);
     p.oc = p.g * pick(1, 5);
-    p.mb = pick(1, 3);
+    p.mb = pick(0, 15) == 0 ? 0 : pick(1, 3);  // now and then an empty batch
     p.kh = pick(1, 5);
     p.kw = pick(0, 2) == 0 ? pick(1, 5) : p.kh;
     p.sh = pick(1, 3);
     p.sw = pick(0, 2) == 0 ? pick(1, 3) : p.sh;
-    p.ph = pick(0, 3);
-    p.pw = pick(0, 2) == 0 ? pick(0, 3) : p.ph;
+    p.pt = pick(0, 3);
+    p.pb = pick(0, 3) == 0 ? pick(0, 3) : p.pt;  // one-sided padding now and then
+    if (pick(0, 2) == 0) {
+      p.pl = pick(0, 3);
+      p.pr = pick(0, 3) == 0 ? pick(0, 3) : p.pl;
+    } else {
+      p.pl = p.pt, p.pr = p.pb;
+    }
     p.dh = pick(0, 3) == 0 ? pick(1, 2) : 0;
     p.dw = pick(0, 3) == 0 ? pick(1, 2) : p.dh;
     p.ih = pick(1, 24);
@@ -168,6 +192,9 @@ inline Pool2dParams random_pool2d(std::mt19937_64& rng) {
     }
     p.ceil_mode = pick(0, 1) == 1;
     p.relu = pick(0, 3) == 0;
+    if (p.is_avg() && pick(0, 4) == 0) p.divisor = pick(1, 12);
+    if (!p.is_avg()) p.indices = pick(0, 4) == 0;
+    if (pick(0, 15) == 0) p.mb = 0;
     p.ih = pick(1, 24);
     p.iw = pick(0, 3) == 0 ? pick(1, 70) : p.ih;
     try {

@@ -18,7 +18,8 @@ TEST(Descriptor, ConvDefaultsFollowBenchdnn) {
   EXPECT_EQ(p.kw, 3);
   EXPECT_EQ(p.sh, 1);
   EXPECT_EQ(p.sw, 1);
-  EXPECT_EQ(p.ph, 0);
+  EXPECT_EQ(p.pt, 0);
+  EXPECT_EQ(p.pb, 0);
   EXPECT_EQ(p.dh, 0);
   EXPECT_EQ(p.g, 1);
   EXPECT_TRUE(p.bias);
@@ -30,7 +31,8 @@ TEST(Descriptor, WidthKeysTakeTheirHeightTwin) {
   EXPECT_EQ(p.iw, 9);
   EXPECT_EQ(p.kw, 5);
   EXPECT_EQ(p.sw, 2);
-  EXPECT_EQ(p.pw, 1);
+  EXPECT_EQ(p.pl, 1);
+  EXPECT_EQ(p.pr, 1);
   EXPECT_EQ(p.dw, 1);
 }
 
@@ -94,6 +96,36 @@ TEST(Descriptor, CanonicalFormOmitsDefaults) {
   EXPECT_EQ(format_descriptor(parse_conv2d("mb1ic3ih28iw28oc16kh3kw3sh1sw1ph0pw0dh0dw0g1bias1")),
             "mb1ic3ih28oc16kh3");
   EXPECT_EQ(format_descriptor(parse_pool2d("max:mb32ic32ih30iw30kh2kw2sh2sw2")), "max:mb32ic32ih30kh2");
+}
+
+TEST(Descriptor, OneSidedPaddingKeys) {
+  const Conv2dParams p = parse_conv2d("mb1ic3ih9oc4kh4pt1pb2");
+  EXPECT_EQ(p.pt, 1);
+  EXPECT_EQ(p.pb, 2);
+  EXPECT_EQ(p.pl, 1);  // the width takes the height's pair when none of pw/pl/pr is given
+  EXPECT_EQ(p.pr, 2);
+  EXPECT_EQ(p.oh(), 9);  // PyTorch's padding='same' for k = 4
+  const Conv2dParams q = parse_conv2d("mb1ic3ih9oc4kh3ph1pr2");
+  EXPECT_EQ(q.pt, 1);
+  EXPECT_EQ(q.pb, 1);
+  EXPECT_EQ(q.pl, 0);  // a side not given is 0
+  EXPECT_EQ(q.pr, 2);
+  EXPECT_EQ(q.ow(), 9);
+  EXPECT_EQ(format_descriptor(p), "mb1ic3ih9oc4kh4pt1pb2");
+  EXPECT_EQ(format_descriptor(q), "mb1ic3ih9oc4kh3ph1pr2");
+  EXPECT_EQ(format_descriptor(parse_conv2d("mb1ic3ih9oc4kh3pt1pb1pl1pr1")), "mb1ic3ih9oc4kh3ph1");
+  EXPECT_EQ(format_descriptor(parse_conv2d("mb1ic3ih9oc4kh3pt1pb2pw0")), "mb1ic3ih9oc4kh3pt1pb2pw0");
+}
+
+TEST(Descriptor, EmptyBatchAndPyTorchPoolOptions) {
+  EXPECT_EQ(parse_conv2d("mb0ic3ih9oc4kh3").output_elems(), 0);
+  const Pool2dParams p = parse_pool2d("avg_np:mb1ic2ih8kh2div3");
+  EXPECT_EQ(p.divisor, 3);
+  EXPECT_EQ(format_descriptor(p), "avg_np:mb1ic2ih8kh2div3");
+  const Pool2dParams q = parse_pool2d("max:mb1ic2ih8kh2idx1");
+  EXPECT_TRUE(q.indices);
+  EXPECT_EQ(format_descriptor(q), "max:mb1ic2ih8kh2idx1");
+  EXPECT_EQ(parse_pool2d("max:mb1ic1ih2kh3sh2ceil1").oh(), 1);  // PyTorch: a 1x1 output
 }
 
 void expect_round_trip(const Problem& p, const std::string& label = {}) {

@@ -147,8 +147,95 @@ TEST_P(Pool2dSpecialValues, CeilModeOverhangingWindowIsClipped) {
   EXPECT_EQ(pooled(variant(GetParam()), p, std::move(in))[2], (4.0f + 9.0f) / 2.0f);
 }
 
+// The figures below are PyTorch 1.13's (F.max_pool2d / F.avg_pool2d on the same input).
+TEST_P(Pool2dSpecialValues, CeilModeWindowLargerThanThePaddedInputGivesOneOutput) {
+  const Pool2dParams mx = parse_pool2d("max:mb1ic1ih2kh3sh2ceil1");
+  ASSERT_EQ(mx.oh(), 1);
+  ASSERT_EQ(mx.ow(), 1);
+  EXPECT_EQ(pooled(variant(GetParam()), mx, planted(2, 2, {}))[0], 4.0f);
+  Tensor ones({1, 1, 2, 2});
+  for (int i = 0; i < 4; ++i) ones.data()[i] = 1.0f;
+  Tensor copy({1, 1, 2, 2});
+  std::memcpy(copy.data(), ones.data(), 16);
+  // 5x5 window from (-1, -1): 4 real pixels; count_include_pad counts the 4x4 inside the padded input.
+  EXPECT_EQ(pooled(variant(GetParam()), parse_pool2d("avg_np:mb1ic1ih2kh5sh4ph1ceil1"), std::move(ones))[0], 1.0f);
+  EXPECT_EQ(pooled(variant(GetParam()), parse_pool2d("avg_p:mb1ic1ih2kh5sh4ph1ceil1"), std::move(copy))[0], 0.25f);
+}
+
+TEST_P(Pool2dSpecialValues, DivisorOverrideReplacesTheWindowCount) {
+  Tensor ones({1, 1, 4, 4});
+  for (int i = 0; i < 16; ++i) ones.data()[i] = 1.0f;
+  EXPECT_EQ(pooled(variant(GetParam()), parse_pool2d("avg_np:mb1ic1ih4kh2div3"), std::move(ones))[3], 4.0f / 3.0f);
+}
+
+TEST_P(Pool2dSpecialValues, AverageThatUnderflowsToZeroIsPositiveZero) {
+  // PyTorch 1.13: avg_pool2d([-1.4e-45, 0]) and avg_pool2d([-0.0, -0.0]) are +0.0.
+  const float denormal = -std::numeric_limits<float>::denorm_min();
+  for (const char* d : {"avg_p:mb1ic1ih1iw32kh1kw2", "avg_np:mb1ic1ih1iw32kh1kw2"}) {
+    Tensor in({1, 1, 1, 32});
+    for (int i = 0; i < 32; ++i) in.data()[i] = i % 2 == 0 ? denormal : (i % 4 == 1 ? 0.0f : -0.0f);
+    const auto out = pooled(variant(GetParam()), parse_pool2d(d), std::move(in));
+    for (float v : out) EXPECT_FALSE(std::signbit(v)) << d;
+  }
+}
+
+TEST_P(Pool2dSpecialValues, EmptyBatchGivesAnEmptyOutput) {
+  const Pool2dParams p = parse_pool2d("max:mb0ic3ih8kh2");
+  EXPECT_EQ(p.output_elems(), 0);
+  EXPECT_TRUE(pooled(variant(GetParam()), p, Tensor({0, 3, 8, 8})).empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(All, Pool2dSpecialValues, ::testing::ValuesIn(pool2d_variant_names()),
                          [](const auto& info) { return test_name(info.param); });
+
+// --- max_pool2d(return_indices=True): idx1, the naive step --------------------------
+std::vector<int64_t> indices_of(const char* descriptor, Tensor input) {
+  const Pool2dParams p = parse_pool2d(descriptor);
+  const PoolCase c(p, std::move(input));
+  expect_pass(c.check(variant("naive")), true);  // values and indices against the reference
+  std::vector<float> y(static_cast<std::size_t>(p.output_elems()));
+  std::vector<int64_t> idx(y.size(), -1);
+  variant("naive").plan(p)->run(c.input(), y, idx);
+  return idx;
+}
+
+TEST(Pool2dIndices, FirstMaximumWinsATieAsInPyTorch) {
+  EXPECT_EQ(indices_of("max:mb1ic1ih1iw4kh1kw4idx1", planted(1, 4, {{0, 1}, {1, 3}, {2, 3}, {3, 2}}))[0], 1);
+}
+
+TEST(Pool2dIndices, LastNaNWinsAsInPyTorch) {
+  EXPECT_EQ(indices_of("max:mb1ic1ih1iw6kh1kw6idx1",
+                       planted(1, 6, {{0, 1}, {1, 3}, {2, 3}, {3, kNaN}, {4, 2}, {5, kNaN}}))[0],
+            5);
+}
+
+TEST(Pool2dIndices, AllMinusInfinityPointsAtTheFirstTapInsideTheInput) {
+  Tensor in({1, 1, 2, 2});
+  for (int i = 0; i < 4; ++i) in.data()[i] = -kInf;
+  Tensor copy({1, 1, 2, 2});
+  std::memcpy(copy.data(), in.data(), 16);
+  EXPECT_EQ(indices_of("max:mb1ic1ih2kh3sh2ceil1idx1", std::move(in))[0], 0);
+  EXPECT_EQ(indices_of("max:mb1ic1ih2kh3sh2ph1idx1", std::move(copy)), std::vector<int64_t>{0});
+}
+
+TEST(Pool2dIndices, PlaneOffsetsAreWithinEachPlaneWithPaddingAndDilation) {
+  Tensor in({2, 2, 7, 9});
+  for (int64_t i = 0; i < in.size(); ++i) in.data()[i] = static_cast<float>(i * 37 % 11);  // ties
+  const auto idx = indices_of("max:mb2ic2ih7iw9kh3sh2ph1dh1idx1", std::move(in));
+  for (int64_t i : idx) {
+    EXPECT_GE(i, 0);
+    EXPECT_LT(i, 7 * 9);
+  }
+}
+
+TEST(Pool2dIndices, OnlyTheNaiveStepWritesThemAndTheOthersSaySo) {
+  const Pool2dParams p = parse_pool2d("max:mb1ic1ih8kh2idx1");
+  for (const auto* v : pool2d_variants()) {
+    const Support s = v->supports(p);
+    if (v->name() == "naive") EXPECT_TRUE(s);
+    else EXPECT_NE(s.reason.find("indices"), std::string::npos) << v->name();
+  }
+}
 
 // --- every dispatch path, thread determinism, random sweep ------------------------
 using IsaParam = std::tuple<std::string, Isa>;
@@ -378,8 +465,11 @@ TEST_P(Pool2dRandomSweep, SeededValidShapesAtOneToFourThreads) {
   std::mt19937_64 rng(11232026);
   const auto isas = available_isas();
   for (int i = 0; i < sweep_problems(); ++i) {
+    // A variant that takes some shapes only gets shapes that it takes.
+    Pool2dParams p = random_pool2d(rng);
+    for (int draw = 0; draw < 10000 && !v.supports(p); ++draw) p = random_pool2d(rng);
     PoolTester t;
-    t.params(random_pool2d(rng)).threads(1 + static_cast<int>(rng() % 4)).isa(isas[rng() % isas.size()]);
+    t.params(p).threads(1 + static_cast<int>(rng() % 4)).isa(isas[rng() % isas.size()]);
     SCOPED_TRACE("random shape #" + std::to_string(i));
     t.check(v, i % 2 ? DataMode::exact : DataMode::bounded, i);
     if (sweep_is_long()) t.check(v, i % 2 ? DataMode::bounded : DataMode::exact, i);

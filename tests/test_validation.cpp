@@ -25,7 +25,7 @@ const BadCase kBadDescriptors[] = {
     {"zero_stride", "mb1ic3ih28oc16kh3sh0", "sh"},
     {"zero_stride_width", "mb1ic3ih28oc16kh3sw0", "sw"},
     {"negative_stride", "mb1ic3ih28oc16kh3sh-2", "sh"},
-    {"zero_batch", "mb0ic3ih28oc16kh3", "mb"},
+    {"negative_batch", "mb-1ic3ih28oc16kh3", "mb"},
     {"zero_input_channels", "mb1ic0ih28oc16kh3", "ic"},
     {"negative_height", "mb1ic3ih-4oc16kh3", "ih"},
     {"zero_width", "mb1ic3ih28iw0oc16kh3", "iw"},
@@ -34,6 +34,11 @@ const BadCase kBadDescriptors[] = {
     {"zero_kernel_width", "mb1ic3ih28oc16kh3kw0", "kw"},
     {"negative_padding", "mb1ic3ih28oc16kh3ph-1", "ph"},
     {"negative_padding_width", "mb1ic3ih28oc16kh3pw-1", "pw"},
+    {"negative_padding_top", "mb1ic3ih28oc16kh3pt-1", "pt"},
+    {"negative_padding_right", "mb1ic3ih28oc16kh3pr-2", "pr"},
+    {"padding_height_and_top_together", "mb1ic3ih28oc16kh3ph1pt1", "pt"},
+    {"padding_width_and_right_together", "mb1ic3ih28oc16kh3pw1pr0", "pr"},
+    {"one_sided_padding_still_too_small", "mb1ic3ih2oc16kh4pt1", "kh"},
     {"negative_dilation", "mb1ic3ih28oc16kh3dh-1", "dh"},
     {"groups_do_not_divide_input_channels", "g2mb1ic3ih28oc16kh3", "g"},
     {"groups_do_not_divide_output_channels", "g3mb1ic3ih28oc16kh3", "g"},
@@ -63,6 +68,12 @@ const BadCase kBadDescriptors[] = {
     {"pool_zero_channels", "max:mb1ic0ih8kh2", "ic"},
     {"pool_ceil_not_boolean", "max:mb1ic1ih8kh2ceil3", "ceil"},
     {"pool_relu_not_boolean", "max:mb1ic1ih8kh2relu2", "relu"},
+    {"pool_window_larger_than_input_without_ceil", "max:mb1ic1ih2kh3sh2", "kh"},
+    {"pool_zero_divisor", "avg_p:mb1ic1ih8kh2div0", "div"},
+    {"pool_divisor_for_max", "max:mb1ic1ih8kh2div3", "div"},
+    {"pool_indices_for_avg", "avg_np:mb1ic1ih8kh2idx1", "idx"},
+    {"pool_indices_not_boolean", "max:mb1ic1ih8kh2idx2", "idx"},
+    {"pool_has_no_one_sided_padding", "max:mb1ic1ih8kh2pt1", "pt"},
     {"conv_has_no_relu_key", "mb1ic3ih28oc16kh3relu1", "relu"},
     {"pool_conv_key_oc", "max:mb1ic1ih8oc3kh2", "oc"},
 };
@@ -101,7 +112,7 @@ TEST(Validation, HugeDilationDoesNotOverflowBeforeBeingRejected) {
   p.dh = std::numeric_limits<int64_t>::max();
   EXPECT_THROW(validate(p), Error);
   p.dh = 0;
-  p.ph = std::numeric_limits<int64_t>::max();
+  p.pt = std::numeric_limits<int64_t>::max();
   EXPECT_THROW(validate(p), Error);
 }
 

@@ -94,7 +94,8 @@ const Conv2dParams& fits(const Conv2dParams& p) {
   return p;
 }
 const Pool2dParams& fits(const Pool2dParams& p) {
-  memory::require_available(4.0 * 2 * static_cast<double>(p.input_elems()) + 4.0 * 3 * static_cast<double>(p.output_elems()),
+  memory::require_available(4.0 * 2 * static_cast<double>(p.input_elems()) +
+                                (4.0 * 3 + (p.indices ? 16.0 : 0.0)) * static_cast<double>(p.output_elems()),
                             "the check's tensors, reference and plan");
   return p;
 }
@@ -125,25 +126,39 @@ std::vector<float> ConvCase::output_of(const ConvVariant& v, const PlanOptions& 
 }
 
 PoolCase::PoolCase(const Pool2dParams& p, DataMode mode, uint64_t seed)
-    : p_(fits(p)), mode_(mode), input_(make_pool2d_input(p, mode, seed)), ref_({p.output_elems()}) {
-  reference_pool2d(p_, input_.span(), ref_.span());
+    : p_(fits(p)),
+      mode_(mode),
+      input_(make_pool2d_input(p, mode, seed)),
+      ref_({p.output_elems()}),
+      ref_indices_(static_cast<std::size_t>(p.indices ? p.output_elems() : 0)) {
+  reference_pool2d(p_, input_.span(), ref_.span(), ref_indices_);
 }
 
 PoolCase::PoolCase(const Pool2dParams& p, Tensor input)
-    : p_(p), mode_(DataMode::exact), input_(std::move(input)), ref_({p.output_elems()}) {
-  reference_pool2d(p_, input_.span(), ref_.span());
+    : p_(p),
+      mode_(DataMode::exact),
+      input_(std::move(input)),
+      ref_({p.output_elems()}),
+      ref_indices_(static_cast<std::size_t>(p.indices ? p.output_elems() : 0)) {
+  reference_pool2d(p_, input_.span(), ref_.span(), ref_indices_);
 }
 
 CheckRow PoolCase::check(const PoolVariant& v, const PlanOptions& o) const {
+  std::vector<int64_t> indices(ref_indices_.size(), -1);
   return check_row(
-      v, p_, mode_, o, [&](std::span<float> y) { v.plan(p_, o)->run(input_.span(), y); },
-      [&](std::span<const float> y) { return compare_pool2d(y, ref_.span()); });
+      v, p_, mode_, o, [&](std::span<float> y) { v.plan(p_, o)->run(input_.span(), y, indices); },
+      [&](std::span<const float> y) {
+        Verdict verdict = compare_pool2d(y, ref_.span());
+        if (verdict.pass) verdict = compare_indices(indices, ref_indices_);
+        return verdict;
+      });
 }
 
 std::vector<float> PoolCase::output_of(const PoolVariant& v, const PlanOptions& o) const {
   std::vector<float> out(static_cast<std::size_t>(p_.output_elems()), kUnwritten);
+  std::vector<int64_t> indices(ref_indices_.size());
   auto plan = v.plan(p_, o);
-  plan->run(input_.span(), out);
+  plan->run(input_.span(), out, indices);
   return out;
 }
 

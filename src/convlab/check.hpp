@@ -55,12 +55,14 @@ class PoolCase {
   std::vector<float> output_of(const PoolVariant& v, const PlanOptions& options) const;
   const Pool2dParams& params() const { return p_; }
   std::span<const float> reference() const { return ref_.span(); }
+  std::span<const float> input() const { return input_.span(); }
 
  private:
   Pool2dParams p_;
   DataMode mode_;
   Tensor input_;
   Tensor ref_;
+  std::vector<int64_t> ref_indices_;  // idx1: the reference's argmax indices
 };
 
 // Either op's case behind one face, for callers that walk problems of both

@@ -70,7 +70,32 @@ Verdict compare_conv2d(const Conv2dParams& p, DataMode mode, std::span<const flo
 }
 
 Verdict compare_pool2d(std::span<const float> got, std::span<const float> ref) {
-  return compare_exact(got, ref);
+  Verdict v = compare_exact(got, ref);
+  if (!v.pass) return v;
+  // Pooling is exact to the bit: a zero's sign too (avg_quotient, relu).
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (got[i] == 0.0f && std::signbit(got[i]) != std::signbit(ref[i])) {
+      v.pass = false;
+      ++v.failures;
+      if (v.detail.empty())
+        v.detail = fmt::format("element {}: got {}0, reference {}0 (the sign of zero differs)", i,
+                               std::signbit(got[i]) ? '-' : '+', std::signbit(ref[i]) ? '-' : '+');
+    }
+  if (!v.pass) v.detail = fmt::format("{} of {} elements wrong; first {}", v.failures, got.size(), v.detail);
+  return v;
+}
+
+Verdict compare_indices(std::span<const int64_t> got, std::span<const int64_t> ref) {
+  Verdict v;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    if (got[i] != ref[i]) {
+      if (v.pass)
+        v.detail = fmt::format("index {}: got {}, reference {}", i, got[i], ref[i]);
+      v.pass = false;
+      ++v.failures;
+    }
+  if (!v.pass) v.detail = fmt::format("{} of {} indices wrong; first {}", v.failures, got.size(), v.detail);
+  return v;
 }
 
 }  // namespace convlab

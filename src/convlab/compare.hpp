@@ -45,6 +45,9 @@ struct Verdict {
 Verdict compare_exact(std::span<const float> got, std::span<const float> ref);
 Verdict compare_conv2d(const Conv2dParams& p, DataMode mode, std::span<const float> got,
                        std::span<const float> ref, std::span<const double> abs_sum);
+// Exact, and a zero's sign must match too.
 Verdict compare_pool2d(std::span<const float> got, std::span<const float> ref);
+// idx1's argmax indices, exactly.
+Verdict compare_indices(std::span<const int64_t> got, std::span<const int64_t> ref);
 
 }  // namespace convlab

@@ -149,11 +149,34 @@ void read_input_and_kernel(const Tokens& t, P& p) {
   p.kw = optional(t, "kw", p.kh);
 }
 template <class P>
-void read_padding_and_dilation(const Tokens& t, P& p) {
-  p.ph = optional(t, "ph", 0);
-  p.pw = optional(t, "pw", p.ph);
+void read_dilation(const Tokens& t, P& p) {
   p.dh = optional(t, "dh", 0);
   p.dw = optional(t, "dw", p.dh);
+}
+// Convolution padding: ph sets pt and pb, pw sets pl and pr; pt/pb/pl/pr set
+// one side each (a side not given is 0). A width given in no form takes the
+// height's pair.
+void read_conv_padding(const Tokens& t, Conv2dParams& p) {
+  auto exclusive = [&](const char* both, const char* before, const char* after) {
+    for (const char* side : {before, after})
+      if (has(t, both) && has(t, side))
+        throw Error(side, std::to_string(t.values.at(side)),
+                    std::string("given with ") + both + ", which sets " + before + " and " + after +
+                        " already (give " + both + ", or " + before + "/" + after + ")");
+  };
+  for (const char* key : {"ph", "pw", "pt", "pb", "pl", "pr"})  // named as given
+    if (has(t, key) && t.values.at(key) < 0)
+      throw Error(key, std::to_string(t.values.at(key)), "padding must be >= 0");
+  exclusive("ph", "pt", "pb");
+  exclusive("pw", "pl", "pr");
+  p.pt = optional(t, "pt", optional(t, "ph", 0));
+  p.pb = optional(t, "pb", optional(t, "ph", 0));
+  if (!has(t, "pw") && !has(t, "pl") && !has(t, "pr")) {
+    p.pl = p.pt, p.pr = p.pb;
+  } else {
+    p.pl = optional(t, "pl", optional(t, "pw", 0));
+    p.pr = optional(t, "pr", optional(t, "pw", 0));
+  }
 }
 // The one validation, and a given oh/ow against the derived size.
 template <class P>
@@ -175,7 +198,7 @@ size_t alg_colon(std::string_view d) {
 Conv2dParams parse_conv2d(std::string_view d) {
   static const std::vector<std::string_view> keys = {
       "g", "mb", "ic", "ih", "iw", "oc", "oh", "ow", "kh", "kw",
-      "sh", "sw", "ph", "pw", "dh", "dw", "bias"};
+      "sh", "sw", "ph", "pw", "pt", "pb", "pl", "pr", "dh", "dw", "bias"};
   if (alg_colon(d) != std::string_view::npos)
     throw Error("descriptor", std::string(d),
                 "a conv2d descriptor has no \"alg:\" prefix (that is pool2d syntax)");
@@ -187,14 +210,16 @@ Conv2dParams parse_conv2d(std::string_view d) {
   p.oc = required(t, "oc", "the output channel count");
   p.sh = optional(t, "sh", 1);
   p.sw = optional(t, "sw", p.sh);
-  read_padding_and_dilation(t, p);
+  read_conv_padding(t, p);
+  read_dilation(t, p);
   p.bias = flag(t, "bias", true);
   return finish(t, p);
 }
 
 Pool2dParams parse_pool2d(std::string_view d) {
   static const std::vector<std::string_view> keys = {
-      "mb", "ic", "ih", "iw", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "ceil", "relu"};
+      "mb", "ic", "ih", "iw", "oh", "ow", "kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "ceil",
+      "relu", "div", "idx"};
   const size_t colon = alg_colon(d);
   if (colon == std::string_view::npos)
     throw Error("alg", "", "a pool2d descriptor starts with its algorithm: max:, avg_p: or avg_np:");
@@ -215,9 +240,16 @@ Pool2dParams parse_pool2d(std::string_view d) {
   p.ic = required(t, "ic", "the channel count");
   p.sh = optional(t, "sh", p.kh);
   p.sw = optional(t, "sw", has(t, "sh") ? p.sh : p.kw);
-  read_padding_and_dilation(t, p);
+  p.ph = optional(t, "ph", 0);
+  p.pw = optional(t, "pw", p.ph);
+  read_dilation(t, p);
   p.ceil_mode = flag(t, "ceil", false);
   p.relu = flag(t, "relu", false);
+  if (has(t, "div") && t.values.at("div") < 1)
+    throw Error("div", std::to_string(t.values.at("div")),
+                "divisor_override must be >= 1 (PyTorch: it must not be zero)");
+  p.divisor = optional(t, "div", 0);
+  p.indices = flag(t, "idx", false);
   return finish(t, p);
 }
 
@@ -246,8 +278,20 @@ std::string format_descriptor(const Conv2dParams& p, std::string_view label) {
   put(s, "kw", p.kw, p.kh);
   put(s, "sh", p.sh, 1);
   put(s, "sw", p.sw, p.sh);
-  put(s, "ph", p.ph, 0);
-  put(s, "pw", p.pw, p.ph);
+  if (p.pt == p.pb) {
+    put(s, "ph", p.pt, 0);
+  } else {
+    put(s, "pt", p.pt, 0);
+    put(s, "pb", p.pb, 0);
+  }
+  if (p.pl != p.pt || p.pr != p.pb) {
+    if (p.pl == p.pr) {
+      s += "pw" + std::to_string(p.pl);
+    } else {
+      put(s, "pl", p.pl, 0);
+      put(s, "pr", p.pr, 0);
+    }
+  }
   put(s, "dh", p.dh, 0);
   put(s, "dw", p.dw, p.dh);
   if (!p.bias) s += "bias0";
@@ -272,6 +316,8 @@ std::string format_descriptor(const Pool2dParams& p, std::string_view label) {
   put(s, "dw", p.dw, p.dh);
   if (p.ceil_mode) s += "ceil1";
   if (p.relu) s += "relu1";
+  put(s, "div", p.divisor, 0);
+  if (p.indices) s += "idx1";
   put_label(s, label);
   return s;
 }

@@ -3,8 +3,8 @@
 //   pool2d: max:mb32ic32ih30kh2sh2        (alg prefix: max, avg_p, avg_np)
 //
 // Keys (a lowercase word followed by an integer, any order, each at most once):
-//   conv2d: g mb ic ih iw oc oh ow kh kw sh sw ph pw dh dw bias
-//   pool2d: mb ic ih iw oh ow kh kw sh sw ph pw dh dw ceil relu
+//   conv2d: g mb ic ih iw oc oh ow kh kw sh sw ph pw pt pb pl pr dh dw bias
+//   pool2d: mb ic ih iw oh ow kh kw sh sw ph pw dh dw ceil relu div idx
 // plus an optional label n"...". '_' between tokens is ignored.
 //
 // Defaults, benchdnn's where benchdnn has one:
@@ -14,8 +14,13 @@
 //   sw to sh when only sh is given; ceil 0 (floor mode); relu 0 (no fused ReLU).
 //   oh/ow are optional; when given they must equal the derived size.
 // Extensions to benchdnn: the pool alg prefix, `bias0` (conv without bias),
-// `ceil1` (PyTorch ceil_mode) and `relu1` (pooling followed by a fused ReLU,
-// convlab/activation.hpp's rule applied to every pooled value).
+// `ceil1` (PyTorch ceil_mode), `relu1` (pooling followed by a fused ReLU,
+// convlab/activation.hpp's rule applied to every pooled value), `divN`
+// (avg_pool2d's divisor_override), `idx1` (max_pool2d's return_indices), and
+// conv2d's one-sided padding: pt pb (top, bottom) and pl pr (left, right), as
+// F.pad before a convolution gives; ph = pt and pb, pw = pl and pr, so ph and
+// pt (or pw and pl) together are an error; a side not given is 0. mb0 is an
+// empty batch (PyTorch returns an empty output).
 //
 // format_*() prints the canonical form (defaults omitted) and
 // parse(format(p)) == p for every valid p.

@@ -21,7 +21,10 @@ struct Conv2dParams {
   int64_t oc = 0;
   int64_t kh = 0, kw = 0;
   int64_t sh = 1, sw = 1;   // stride
-  int64_t ph = 0, pw = 0;   // zero padding on each side
+  // Zero padding before and after each axis: top, bottom, left, right. PyTorch's
+  // padding=(ph, pw) is pt = pb = ph, pl = pr = pw; F.pad before a convolution,
+  // or padding='same' with an even effective kernel, makes them differ.
+  int64_t pt = 0, pb = 0, pl = 0, pr = 0;
   int64_t dh = 0, dw = 0;   // dilation - 1 (benchdnn), 0 = dense
   int64_t g = 1;            // groups
   bool bias = true;
@@ -29,8 +32,11 @@ struct Conv2dParams {
   // Derived quantities. They assume validate() has passed.
   int64_t ekh() const { return (kh - 1) * (dh + 1) + 1; }  // effective kernel
   int64_t ekw() const { return (kw - 1) * (dw + 1) + 1; }
-  int64_t oh() const { return (ih + 2 * ph - ekh()) / sh + 1; }
-  int64_t ow() const { return (iw + 2 * pw - ekw()) / sw + 1; }
+  int64_t padded_ih() const { return ih + pt + pb; }
+  int64_t padded_iw() const { return iw + pl + pr; }
+  bool padded() const { return pt != 0 || pb != 0 || pl != 0 || pr != 0; }
+  int64_t oh() const { return (padded_ih() - ekh()) / sh + 1; }
+  int64_t ow() const { return (padded_iw() - ekw()) / sw + 1; }
   int64_t icg() const { return ic / g; }                    // input channels per group
   int64_t ocg() const { return oc / g; }                    // output channels per group
   int64_t reduction_length() const { return icg() * kh * kw; }  // MACs per output
@@ -69,6 +75,9 @@ struct Pool2dParams {
   int64_t dh = 0, dw = 0;   // dilation - 1, max pooling only
   bool ceil_mode = false;
   bool relu = false;        // fused ReLU on the pooled value: out = relu(pool(x)) (descriptor relu1)
+  int64_t divisor = 0;      // avg only: PyTorch's divisor_override (descriptor div); 0 = none
+  bool indices = false;     // max only: also write each output's argmax, PyTorch's
+                            // return_indices (descriptor idx1): int64 h*iw + w within its plane
 
   bool is_avg() const { return alg != PoolAlg::max; }
   int64_t ekh() const { return (kh - 1) * (dh + 1) + 1; }
@@ -83,8 +92,9 @@ struct Pool2dParams {
   int64_t flops() const { return output_elems() * (kh * kw + (is_avg() ? 1 : 0)); }
   int64_t min_bytes() const { return 4 * (input_elems() + output_elems()); }
 
-  // PyTorch's pooling_output_shape: floor or ceil, and in ceil mode the last
-  // window must start inside the input or its left padding.
+  // PyTorch's pooling_output_shape: floor or ceil (rounding towards -inf, so a
+  // ceil-mode window may be larger than the padded input), and in ceil mode
+  // the last window must start inside the input or its left padding.
   static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
                           bool ceil);
   int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) const {
@@ -95,6 +105,12 @@ struct Pool2dParams {
 };
 
 const char* to_string(PoolAlg alg);
+
+// Average pooling's last step: the window sum over the divisor, with a zero
+// quotient always +0. PyTorch returns +0 where the quotient is -0 (a window of
+// -0.0, or a negative denormal sum that underflows: avg of [-1e-45, 0] is +0
+// in PyTorch 1.13), as if the result were added to a zeroed output.
+inline float avg_quotient(float sum, float divisor) { return sum / divisor + 0.0f; }
 
 // The one validation point. Throws convlab::Error naming the field and value.
 // Called by the descriptor parser, by every variant's plan(), by the

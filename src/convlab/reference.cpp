@@ -39,8 +39,8 @@ void reference_conv2d(const Conv2dParams& p, std::span<const float> x, std::span
           for (int64_t c = 0; c < ICG; ++c)
             for (int64_t kh = 0; kh < p.kh; ++kh)
               for (int64_t kw = 0; kw < p.kw; ++kw) {
-                const int64_t ih = oh * p.sh - p.ph + kh * (p.dh + 1);
-                const int64_t iw = ow * p.sw - p.pw + kw * (p.dw + 1);
+                const int64_t ih = oh * p.sh - p.pt + kh * (p.dh + 1);
+                const int64_t iw = ow * p.sw - p.pl + kw * (p.dw + 1);
                 if (ih < 0 || ih >= p.ih || iw < 0 || iw >= p.iw) continue;  // zero padding
                 const int64_t ic = group * ICG + c;
                 const double xv = x[((n * p.ic + ic) * p.ih + ih) * p.iw + iw];
@@ -55,10 +55,12 @@ void reference_conv2d(const Conv2dParams& p, std::span<const float> x, std::span
     }
 }
 
-void reference_pool2d(const Pool2dParams& p, std::span<const float> x, std::span<float> y) {
+void reference_pool2d(const Pool2dParams& p, std::span<const float> x, std::span<float> y,
+                      std::span<int64_t> indices) {
   validate(p);
   require_size("input", x.size(), p.input_elems());
   require_size("output", y.size(), p.output_elems());
+  require_size("indices", indices.size(), p.indices ? p.output_elems() : 0);
 
   const int64_t OH = p.oh(), OW = p.ow();
   for (int64_t n = 0; n < p.mb; ++n)
@@ -71,15 +73,18 @@ void reference_pool2d(const Pool2dParams& p, std::span<const float> x, std::span
           float result = 0.0f;
           if (p.alg == PoolAlg::max) {
             float m = -std::numeric_limits<float>::infinity();
+            int64_t at = -1;  // PyTorch: the first tap inside the input, until a larger one
             for (int64_t kh = 0; kh < p.kh; ++kh)
               for (int64_t kw = 0; kw < p.kw; ++kw) {
                 const int64_t ih = h0 + kh * (p.dh + 1);
                 const int64_t iw = w0 + kw * (p.dw + 1);
                 if (ih < 0 || ih >= p.ih || iw < 0 || iw >= p.iw) continue;  // -inf padding
                 const float v = plane[ih * p.iw + iw];
-                if (v > m || std::isnan(v)) m = v;
+                if (at < 0) at = ih * p.iw + iw;
+                if (v > m || std::isnan(v)) m = v, at = ih * p.iw + iw;
               }
             result = m;
+            if (p.indices) indices[((n * p.ic + c) * OH + oh) * OW + ow] = at;
           } else {
             // Window clipped to the padded input gives the count_include_pad divisor...
             int64_t h1 = std::min(h0 + p.kh, p.ih + p.ph);
@@ -94,8 +99,9 @@ void reference_pool2d(const Pool2dParams& p, std::span<const float> x, std::span
               for (int64_t ih = hs; ih < h1; ++ih)
                 for (int64_t iw = ws; iw < w1; ++iw) sum += plane[ih * p.iw + iw];
               const int64_t divisor =
-                  p.alg == PoolAlg::avg_include_pad ? padded_count : (h1 - hs) * (w1 - ws);
-              result = sum / static_cast<float>(divisor);
+                  p.divisor != 0 ? p.divisor
+                  : p.alg == PoolAlg::avg_include_pad ? padded_count : (h1 - hs) * (w1 - ws);
+              result = avg_quotient(sum, static_cast<float>(divisor));
             }
           }
           y[((n * p.ic + c) * OH + oh) * OW + ow] = p.relu ? relu(result) : result;

@@ -28,6 +28,7 @@ void validate(const PlanOptions& o) {
 void ConvPlan::run(std::span<const float> input, std::span<float> output) {
   check_size("input", input.size(), params_.input_elems(), "mb*ic*ih*iw");
   check_size("output", output.size(), params_.output_elems(), "mb*oc*oh*ow");
+  if (params_.mb == 0) return;  // an empty batch: PyTorch's empty output, nothing to compute
   execute(input.data(), output.data());
 }
 
@@ -45,10 +46,19 @@ std::unique_ptr<ConvPlan> ConvVariant::plan(const Conv2dParams& params,
   return make_plan(params, weights.data(), params.bias ? bias.data() : nullptr, options);
 }
 
-void PoolPlan::run(std::span<const float> input, std::span<float> output) {
+void PoolPlan::run(std::span<const float> input, std::span<float> output,
+                   std::span<int64_t> indices) {
   check_size("input", input.size(), params_.input_elems(), "mb*ic*ih*iw");
   check_size("output", output.size(), params_.output_elems(), "mb*ic*oh*ow");
-  execute(input.data(), output.data());
+  check_size("indices", indices.size(), params_.indices ? params_.output_elems() : 0,
+             params_.indices ? "mb*ic*oh*ow (idx1)" : "none without idx1 (empty)");
+  if (params_.mb == 0) return;  // an empty batch: PyTorch's empty output, nothing to compute
+  if (params_.indices) execute_with_indices(input.data(), output.data(), indices.data());
+  else execute(input.data(), output.data());
+}
+
+void PoolPlan::execute_with_indices(const float*, float*, int64_t*) {
+  throw Error("idx", "1", "this plan writes no indices (its variant's supports() should have said so)");
 }
 
 std::unique_ptr<PoolPlan> PoolVariant::plan(const Pool2dParams& params,

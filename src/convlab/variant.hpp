@@ -121,7 +121,9 @@ class PoolPlan {
   const Pool2dParams& params() const { return params_; }
   const PlanOptions& options() const { return options_; }
 
-  void run(std::span<const float> input, std::span<float> output);
+  // indices: output_elems() int64 when params().indices (idx1), else empty.
+  void run(std::span<const float> input, std::span<float> output,
+           std::span<int64_t> indices = {});
 
   virtual std::size_t workspace_bytes() const { return 0; }
   virtual std::string describe() const { return {}; }
@@ -129,6 +131,10 @@ class PoolPlan {
  protected:
   PoolPlan(const Pool2dParams& p, const PlanOptions& o) : params_(p), options_(o) {}
   virtual void execute(const float* input, float* output) = 0;
+  // Called instead of execute() for idx1 problems; only plans whose variant
+  // accepts idx1 (a ladder plan with `static constexpr bool kWritesIndices`)
+  // override it.
+  virtual void execute_with_indices(const float* input, float* output, int64_t* indices);
 
  private:
   Pool2dParams params_;
@@ -190,6 +196,12 @@ class LadderPoolVariant final : public PoolVariant {
   std::string_view name() const override { return name_; }
   std::string_view summary() const override { return summary_; }
   VariantKind kind() const override { return kind_; }
+  Support supports(const Pool2dParams& p) const override {
+    if constexpr (requires { Plan::kWritesIndices; }) return Support::yes();
+    else if (p.indices)
+      return Support::no("writes no indices (idx1: max_pool2d's return_indices); the naive step does");
+    return Support::yes();
+  }
 
  protected:
   std::unique_ptr<PoolPlan> make_plan(const Pool2dParams& p, const PlanOptions& o) const override {

@@ -53,8 +53,8 @@ std::string conv_argument(const std::string& field) {
       {"mb", "x"},     {"ic", "x"},       {"ih", "x"},       {"iw", "x"},
       {"input", "x"},  {"oc", "w"},       {"kh", "w"},       {"kw", "w"},
       {"weights", "w"}, {"bias", "b"},    {"sh", "stride"},  {"sw", "stride"},
-      {"ph", "padding"}, {"pw", "padding"}, {"dh", "dilation"}, {"dw", "dilation"},
-      {"g", "groups"}, {"output", "out"}, {"threads", "threads"}, {"isa", "isa"},
+      {"pt", "padding"}, {"pb", "padding"}, {"pl", "padding"}, {"pr", "padding"},
+      {"dh", "dilation"}, {"dw", "dilation"}, {"g", "groups"}, {"output", "out"}, {"threads", "threads"}, {"isa", "isa"},
       {"variant", "variant"}};
   for (auto [f, arg] : table)
     if (field == f) return arg;
@@ -65,7 +65,7 @@ std::string pool_argument(const std::string& field) {
       {"mb", "x"},      {"ic", "x"},       {"ih", "x"},       {"iw", "x"},
       {"input", "x"},   {"kh", "kernel_size"}, {"kw", "kernel_size"},
       {"sh", "stride"}, {"sw", "stride"},  {"ph", "padding"}, {"pw", "padding"},
-      {"dh", "dilation"}, {"dw", "dilation"}, {"output", "out"},
+      {"dh", "dilation"}, {"dw", "dilation"}, {"output", "out"}, {"div", "divisor_override"},
       {"threads", "threads"}, {"isa", "isa"}, {"variant", "variant"}};
   for (auto [f, arg] : table)
     if (field == f) return arg;
@@ -111,6 +111,27 @@ Pair as_pair(py::handle obj, const std::string& arg) {
   }
   const int64_t v = as_int(obj, arg, "an int or a pair of ints");
   return {v, v};
+}
+
+// Convolution padding as PyTorch's conv2d takes it: an int, a pair (h, w), or
+// "valid" (none) or "same" (stride 1 only; the extra row or column of an even
+// effective kernel goes after, as PyTorch pads).
+struct Padding {
+  int64_t top, bottom, left, right;
+};
+Padding conv_padding(py::handle padding, Pair kernel, Pair stride, Pair dilation) {
+  if (py::isinstance<py::str>(padding)) {
+    const std::string mode = py::cast<std::string>(padding);
+    if (mode == "valid") return {0, 0, 0, 0};
+    if (mode != "same")
+      raise_value("padding", "padding='" + mode + "': expected an int, a pair, 'valid' or 'same'");
+    if (stride.h != 1 || stride.w != 1)
+      raise_value("padding", "padding='same' is not supported for strided convolutions (PyTorch)");
+    const int64_t th = dilation.h * (kernel.h - 1), tw = dilation.w * (kernel.w - 1);
+    return {th / 2, th - th / 2, tw / 2, tw - tw / 2};
+  }
+  const Pair p = as_pair(padding, "padding");
+  return {p.h, p.h, p.w, p.w};
 }
 
 // ---------------------------------------------------------------------------
@@ -220,14 +241,15 @@ Conv2dParams conv_problem(const Activation& x, const std::vector<int64_t>& w_sha
   if (w_shape.size() != 4)
     raise_value("w", "expected a 4-D weight (out_channels, in_channels/groups, kh, kw), got shape " +
                          shape_text(w_shape));
-  const Pair s = as_pair(stride, "stride"), p = as_pair(padding, "padding"),
-             d = as_pair(dilation, "dilation");
-  Conv2dParams prm{.mb = x.n, .ic = x.c, .ih = x.h, .iw = x.w, .oc = w_shape[0],
-                   .kh = w_shape[2], .kw = w_shape[3], .sh = s.h, .sw = s.w, .ph = p.h, .pw = p.w,
-                   // PyTorch's dilation 1 is dense; the library's dh counts the gaps.
-                   .dh = d.h - 1, .dw = d.w - 1, .g = groups, .bias = bias};
+  const Pair s = as_pair(stride, "stride"), d = as_pair(dilation, "dilation");
   if (d.h < 1 || d.w < 1)
     raise_value("dilation", "dilation=" + std::string(py::repr(dilation)) + ": must be >= 1");
+  const Padding p = conv_padding(padding, {w_shape[2], w_shape[3]}, s, d);
+  Conv2dParams prm{.mb = x.n, .ic = x.c, .ih = x.h, .iw = x.w, .oc = w_shape[0],
+                   .kh = w_shape[2], .kw = w_shape[3], .sh = s.h, .sw = s.w,
+                   .pt = p.top, .pb = p.bottom, .pl = p.left, .pr = p.right,
+                   // PyTorch's dilation 1 is dense; the library's dh counts the gaps.
+                   .dh = d.h - 1, .dw = d.w - 1, .g = groups, .bias = bias};
   translated(conv_argument, [&] { validate(prm); });
   const std::vector<int64_t> want = {prm.oc, prm.icg(), prm.kh, prm.kw};
   if (w_shape != want)
@@ -240,7 +262,8 @@ Conv2dParams conv_problem(const Activation& x, const std::vector<int64_t>& w_sha
 
 Pool2dParams pool_problem(PoolAlg alg, const Activation& x, py::handle kernel_size,
                           py::handle stride, py::handle padding, py::handle dilation,
-                          bool ceil_mode) {
+                          bool ceil_mode, py::handle divisor_override = py::none(),
+                          bool return_indices = false) {
   const Pair k = as_pair(kernel_size, "kernel_size");
   // PyTorch: stride=None (or an empty list) means the kernel size.
   const bool default_stride =
@@ -252,7 +275,11 @@ Pool2dParams pool_problem(PoolAlg alg, const Activation& x, py::handle kernel_si
     raise_value("dilation", "dilation=" + std::string(py::repr(dilation)) + ": must be >= 1");
   Pool2dParams prm{.alg = alg, .mb = x.n, .ic = x.c, .ih = x.h, .iw = x.w, .kh = k.h, .kw = k.w,
                    .sh = s.h, .sw = s.w, .ph = p.h, .pw = p.w, .dh = d.h - 1, .dw = d.w - 1,
-                   .ceil_mode = ceil_mode};
+                   .ceil_mode = ceil_mode, .indices = return_indices};
+  if (!divisor_override.is_none()) {
+    prm.divisor = as_int(divisor_override, "divisor_override");
+    if (prm.divisor == 0) raise_value("divisor_override", "divisor must be not zero (PyTorch)");
+  }
   translated(pool_argument, [&] { validate(prm); });
   return prm;
 }
@@ -412,21 +439,28 @@ py::array conv2d(py::handle x_obj, py::handle w_obj, py::handle b_obj, py::handl
   return y;
 }
 
-py::array pool2d(PoolAlg alg, py::handle x_obj, py::handle kernel_size, py::handle stride,
-                 py::handle padding, py::handle dilation, bool ceil_mode,
-                 const std::string& variant, py::handle threads, const py::object& out) {
+// y, or (y, indices) when return_indices: int64 h*iw + w within each plane, as
+// PyTorch's max_pool2d(return_indices=True).
+py::object pool2d(PoolAlg alg, py::handle x_obj, py::handle kernel_size, py::handle stride,
+                  py::handle padding, py::handle dilation, bool ceil_mode,
+                  const std::string& variant, py::handle threads, const py::object& out,
+                  py::handle divisor_override = py::none(), bool return_indices = false) {
   Activation x = activation(x_obj, "x");
-  const Pool2dParams p = pool_problem(alg, x, kernel_size, stride, padding, dilation, ceil_mode);
+  const Pool2dParams p = pool_problem(alg, x, kernel_size, stride, padding, dilation, ceil_mode,
+                                      divisor_override, return_indices);
   const PoolVariant& v = pool_variant(variant, p);
   const PlanOptions o = plan_options(threads);
   py::array y = output_array(out, x, p.ic, p.oh(), p.ow());
+  py::array_t<int64_t> indices(return_indices ? y.request().shape : std::vector<py::ssize_t>{0});
   const auto xs = floats(x.array);
   const auto ys = mutable_floats(y);
+  const std::span<int64_t> is(indices.mutable_data(), return_indices ? static_cast<std::size_t>(y.size()) : 0);
   {
     py::gil_scoped_release unlocked;
-    translated(pool_argument, [&] { v.plan(p, o)->run(xs, ys); });
+    translated(pool_argument, [&] { v.plan(p, o)->run(xs, ys, is); });
   }
-  return y;
+  if (return_indices) return py::make_tuple(y, indices);
+  return std::move(y);
 }
 
 PoolAlg avg_alg(bool count_include_pad) {
@@ -444,7 +478,9 @@ py::dict conv_fields(const Conv2dParams& p) {
   d["output_shape"] = py::make_tuple(p.mb, p.oc, p.oh(), p.ow());
   d["bias"] = p.bias;
   d["stride"] = py::make_tuple(p.sh, p.sw);
-  d["padding"] = py::make_tuple(p.ph, p.pw);
+  // PyTorch's (h, w) when symmetric; otherwise F.pad's order (left, right, top, bottom).
+  d["padding"] = p.pt == p.pb && p.pl == p.pr ? py::make_tuple(p.pt, p.pl)
+                                               : py::make_tuple(p.pl, p.pr, p.pt, p.pb);
   d["dilation"] = py::make_tuple(p.dh + 1, p.dw + 1);
   d["groups"] = p.g;
   d["flops"] = p.flops();
@@ -462,6 +498,8 @@ py::dict pool_fields(const Pool2dParams& p) {
   if (p.alg == PoolAlg::max) d["dilation"] = py::make_tuple(p.dh + 1, p.dw + 1);
   else d["count_include_pad"] = p.alg == PoolAlg::avg_include_pad;
   d["ceil_mode"] = p.ceil_mode;
+  if (p.divisor != 0) d["divisor_override"] = p.divisor;
+  if (p.indices) d["return_indices"] = true;
   d["flops"] = p.flops();
   return d;
 }
@@ -560,25 +598,27 @@ PYBIND11_MODULE(_convlab, m) {
 
   m.def("max_pool2d",
         [](py::handle x, py::handle kernel_size, py::handle stride, py::handle padding,
-           py::handle dilation, bool ceil_mode, const std::string& variant, py::handle threads,
-           const py::object& out) {
+           py::handle dilation, bool ceil_mode, bool return_indices, const std::string& variant,
+           py::handle threads, const py::object& out) {
           return pool2d(PoolAlg::max, x, kernel_size, stride, padding, dilation, ceil_mode,
-                        variant, threads, out);
+                        variant, threads, out, py::none(), return_indices);
         },
         py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
         py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false,
-        py::arg("variant") = "best", py::arg("threads") = 1, py::arg("out") = py::none());
+        py::arg("return_indices") = false, py::arg("variant") = "best", py::arg("threads") = 1,
+        py::arg("out") = py::none());
 
   m.def("avg_pool2d",
         [](py::handle x, py::handle kernel_size, py::handle stride, py::handle padding,
-           bool ceil_mode, bool count_include_pad, const std::string& variant, py::handle threads,
-           const py::object& out) {
+           bool ceil_mode, bool count_include_pad, py::handle divisor_override,
+           const std::string& variant, py::handle threads, const py::object& out) {
           return pool2d(avg_alg(count_include_pad), x, kernel_size, stride, padding, py::int_(1),
-                        ceil_mode, variant, threads, out);
+                        ceil_mode, variant, threads, out, divisor_override);
         },
         py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
         py::arg("padding") = 0, py::arg("ceil_mode") = false,
-        py::arg("count_include_pad") = true, py::arg("variant") = "best",
+        py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none(),
+        py::arg("variant") = "best",
         py::arg("threads") = 1, py::arg("out") = py::none());
 
   py::class_<PyConvPlan>(m, "Conv2dPlan")

@@ -51,7 +51,7 @@ CASES = {
     "stride a float": (conv(stride=1.5), TypeError, "stride"),
     "stride three values": (conv(stride=(1, 1, 1)), ValueError, "stride"),
     "padding negative": (conv(padding=-1), ValueError, "padding"),
-    "padding a string": (conv(padding="same"), TypeError, "padding"),
+    "padding an unknown mode": (conv(padding="full"), ValueError, "padding"),
     "dilation 0": (conv(dilation=0), ValueError, "dilation"),
     "groups not dividing channels": (conv(groups=2, w=np.ones((4, 1, 3, 3), np.float32)),
                                      ValueError, "groups"),

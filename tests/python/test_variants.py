@@ -118,6 +118,64 @@ def test_pool2d_variant_matches_numpy_exactly(variant, op):
     assert ran > 0
 
 
+@pytest.mark.parametrize("variant", CONV_VARIANTS)
+def test_conv2d_padding_same_with_an_even_kernel_pads_one_side_more(variant):
+    # PyTorch's padding='same' for a 4x2 kernel pads 1 row above, 2 below, 0 left, 1 right.
+    rng = np.random.default_rng(11)
+    x, w = integers(rng, (2, 16, 9, 13)), integers(rng, (32, 16, 4, 2))
+    problem = convlab.problem("conv2d", x.shape, w.shape, padding="same")
+    assert problem.fields["padding"] == (0, 1, 1, 2)  # F.pad's order: left, right, top, bottom
+    if not next(v for v in convlab.variants("conv2d") if v.name == variant).supports(problem)[0]:
+        return
+    got = convlab.conv2d(x, w, padding="same", variant=variant)
+    assert got.shape == (2, 32, 9, 13)
+    np.testing.assert_array_equal(got, ref.conv2d(x, w, padding="same"))
+
+
+def test_conv2d_padding_same_refuses_a_stride_as_pytorch():
+    x, w = np.ones((1, 1, 8, 8), np.float32), np.ones((1, 1, 3, 3), np.float32)
+    with pytest.raises(ValueError, match="padding"):
+        convlab.conv2d(x, w, stride=2, padding="same")
+    np.testing.assert_array_equal(convlab.conv2d(x, w, padding="valid"), ref.conv2d(x, w))
+
+
+def test_empty_batch_gives_an_empty_output():
+    x = np.zeros((0, 3, 8, 8), np.float32)
+    assert convlab.conv2d(x, np.ones((4, 3, 3, 3), np.float32), padding=1).shape == (0, 4, 8, 8)
+    assert convlab.max_pool2d(x, 2).shape == (0, 3, 4, 4)
+
+
+@pytest.mark.parametrize("variant", POOL_VARIANTS)
+def test_avg_pool2d_divisor_override(variant):
+    rng = np.random.default_rng(5)
+    x = integers(rng, (2, 3, 11, 9), -50, 50)
+    args = dict(kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), ceil_mode=True)
+    got = convlab.avg_pool2d(x, **args, divisor_override=5, variant=variant)
+    np.testing.assert_array_equal(got, ref.avg_pool2d(x, (3, 2), (2, 2), (1, 1), True, True, 5))
+
+
+def test_max_pool2d_return_indices_as_pytorch():
+    x = np.array([[[[1, 3, 3, 2], [0, 5, 5, 1], [7, 7, 2, 2]]]], np.float32)
+    y, idx = convlab.max_pool2d(x, 2, 2, padding=1, return_indices=True)
+    want_y, want_idx = ref.max_pool2d(x, (2, 2), (2, 2), (1, 1), return_indices=True)
+    np.testing.assert_array_equal(y, want_y)
+    np.testing.assert_array_equal(idx, want_idx)
+    assert idx.dtype == np.int64
+    rng = np.random.default_rng(9)
+    x = integers(rng, (2, 3, 10, 11), -3, 3)  # many ties: the first maximum must win
+    y, idx = convlab.max_pool2d(x, 3, 2, dilation=2, ceil_mode=True, return_indices=True)
+    want_y, want_idx = ref.max_pool2d(x, (3, 3), (2, 2), (0, 0), (2, 2), True, return_indices=True)
+    np.testing.assert_array_equal(idx, want_idx)
+    with pytest.raises(ValueError, match="indices"):
+        convlab.max_pool2d(x, 2, return_indices=True, variant="simd")
+
+
+def test_avg_pool2d_zero_quotient_is_positive_zero():
+    x = np.array([[[[-1e-45, 0.0, -0.0, -0.0]]]], np.float32)  # PyTorch 1.13 gives +0.0 twice
+    y = convlab.avg_pool2d(x, (1, 2))
+    assert not np.signbit(y).any()
+
+
 def test_seed_maxpool_fact_through_the_functional_api():
     x = np.arange(1, 17, dtype=np.float32).reshape(1, 1, 4, 4)
     np.testing.assert_array_equal(convlab.max_pool2d(x, 2), [[[[6, 8], [14, 16]]]])

@@ -14,7 +14,7 @@
 //     for ic in group:                                  // seed: for in_ch
 //       for oh: for ow:                                  // seed: for i, for j
 //         s = 0
-//         for kh: for kw: s += x[n, ic, oh*sh-ph+kh*(dh+1), ow*sw-pw+kw*(dw+1)] * w[oc, ic, kh, kw]
+//         for kh: for kw: s += x[n, ic, oh*sh-pt+kh*(dh+1), ow*sw-pl+kw*(dw+1)] * w[oc, ic, kh, kw]
 //         out[n, oc, oh, ow] += s                       // seed: channel_sum += conv_result
 //     out[n, oc, :, :] += bias[oc]
 // Working set: one input plane (ih*iw*4 bytes) and one output plane per
@@ -53,10 +53,10 @@ class NaivePlan final : public ConvPlan {
             for (int64_t j = 0; j < OW; ++j) {
               float s = 0.0f;  // np.sum(region * kernel)
               for (int64_t kh = 0; kh < p.kh; ++kh) {
-                const int64_t ih = i * p.sh - p.ph + kh * (p.dh + 1);
+                const int64_t ih = i * p.sh - p.pt + kh * (p.dh + 1);
                 if (ih < 0 || ih >= p.ih) continue;  // zero padding
                 for (int64_t kw = 0; kw < p.kw; ++kw) {
-                  const int64_t iw = j * p.sw - p.pw + kw * (p.dw + 1);
+                  const int64_t iw = j * p.sw - p.pl + kw * (p.dw + 1);
                   if (iw < 0 || iw >= p.iw) continue;
                   s += plane[ih * p.iw + iw] * kernel[kh * p.kw + kw];
                 }

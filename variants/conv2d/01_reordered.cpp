@@ -15,7 +15,7 @@
 //   for n, for oc: out[n, oc] = bias[oc]
 //     for ic in oc's group, for kh, for kw: w = weight[oc, ic, kh, kw]
 //       for oh whose input row is inside the image:
-//         for ow in valid[kw]: out[n, oc, oh, ow] += w * x[n, ic, ih, ow*sw - pw + kw*(dw+1)]
+//         for ow in valid[kw]: out[n, oc, oh, ow] += w * x[n, ic, ih, ow*sw - pl + kw*(dw+1)]
 // Working set: one output and one input plane (2 x 12.25 KiB at 56x56), in L1.
 //   What limits it now is a load and a store of the output per multiply-add.
 // Measured (AMD EPYC (Zen 5), AVX-512 VM, 1 thread, medians of 5): 17.1 GFLOP/s
@@ -56,9 +56,9 @@ class ReorderedPlan final : public ConvPlan {
             for (int64_t kw = 0; kw < p.kw; ++kw) {
               const float w = w_[((oc * ICG + c) * p.kh + kh) * p.kw + kw];
               const int64_t lo = valid_.begin[kw], hi = valid_.end[kw];
-              const int64_t shift = kw * (p.dw + 1) - p.pw;
+              const int64_t shift = kw * (p.dw + 1) - p.pl;
               for (int64_t oh = 0; oh < OH; ++oh) {
-                const int64_t ih = oh * p.sh - p.ph + kh * (p.dh + 1);
+                const int64_t ih = oh * p.sh - p.pt + kh * (p.dh + 1);
                 if (ih < 0 || ih >= p.ih) continue;  // zero padding: the whole row
                 // Both pointers start at output column lo, which reads a valid input column.
                 float* __restrict out_row = out + oh * OW + lo;

@@ -43,7 +43,7 @@ CacheTiles choose_cache_tiles(const Conv2dParams& p, int64_t l1_bytes, int64_t l
   const int64_t min_channels = std::min(kMinChannels, p.icg());
   const int64_t columns = l1_bytes / 2 / (min_channels * p.ekh() * 4);  // input columns that fit
   t.ow_tile = std::clamp<int64_t>((columns - p.ekw()) / p.sw + 1, 1, p.ow());
-  const int64_t window_columns = t.ow_tile == p.ow() ? p.iw + 2 * p.pw : (t.ow_tile - 1) * p.sw + p.ekw();
+  const int64_t window_columns = t.ow_tile == p.ow() ? p.padded_iw() : (t.ow_tile - 1) * p.sw + p.ekw();
   t.ic_block = std::clamp<int64_t>(l1_bytes / 2 / (p.ekh() * window_columns * 4), 1, p.icg());
   // Output tile in L2: every output channel of the group if a row of each
   // fits, then as many rows as fit.

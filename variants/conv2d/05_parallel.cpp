@@ -38,7 +38,9 @@ ConvSplit::ConvSplit(const Conv2dParams& p, int64_t oc_blocks, int threads)
     : oc_first(p.weight_elems() > p.ic * p.ih * p.iw), g_(p.g), oh_(p.oh()), ih_(p.ih), oc_blocks_(oc_blocks) {
   // Rows (or oc blocks) first, then images, then oc blocks (or rows), until
   // there are enough items for every thread.
-  const int64_t target = kItemsPerThread * threads, base = p.mb * p.g;
+  // An empty batch is split as one image: run() never executes it.
+  const int64_t images = std::max<int64_t>(p.mb, 1);
+  const int64_t target = kItemsPerThread * threads, base = images * p.g;
   auto cut = [&](int64_t so_far, int64_t total, int64_t& parts, int64_t& per_part) {
     parts = std::clamp<int64_t>((target + so_far - 1) / so_far, 1, total);
     per_part = (total + parts - 1) / parts;
@@ -52,7 +54,7 @@ ConvSplit::ConvSplit(const Conv2dParams& p, int64_t oc_blocks, int threads)
     cut(base * row_tiles, oc_blocks, ocb_groups, blocks_per_group);
   }
   items = base * row_tiles * ocb_groups;
-  pack_bands = std::clamp<int64_t>((target + p.mb - 1) / p.mb, 1, p.ih);
+  pack_bands = std::clamp<int64_t>((target + images - 1) / images, 1, p.ih);
 }
 
 ConvSplit::Item ConvSplit::item(int64_t i) const {

@@ -47,7 +47,7 @@ constexpr int64_t kBlockedMinTaps = 1024;
 
 Choice choose(const Conv2dParams& p, const PlanOptions& o) {
   const int lanes = vector_floats(o.isa);
-  if (p.g == 1 && (p.ph != 0 || p.pw != 0 || p.sw != 1) && p.ic >= lanes && p.sw <= 2 &&
+  if (p.g == 1 && (p.padded() || p.sw != 1) && p.ic >= lanes && p.sw <= 2 &&
       p.reduction_length() >= kBlockedMinTaps)
     return {"blocked", "dense, a long reduction over channels that fill the lanes, and an input 05 would copy anyway: nChw{L}c (b4)"};
   if (!kernel::depthwise_support(p)) return {"parallel", "dense or grouped: output channels in the lanes (05)"};

@@ -111,10 +111,10 @@ class Im2colGemmPlan final : public ConvPlan {
         for (int64_t kh = 0; kh < p.kh; ++kh)
           for (int64_t kw = 0; kw < p.kw; ++kw, col += panel_pixels_) {
             const int64_t lo = valid_.begin[kw], hi = valid_.end[kw];
-            const int64_t shift = kw * (p.dw + 1) - p.pw;
+            const int64_t shift = kw * (p.dw + 1) - p.pl;
             for (int64_t r = 0; r < rows; ++r) {
               float* __restrict dst = col + r * OW;
-              const int64_t ih = (oh0 + r) * p.sh - p.ph + kh * (p.dh + 1);
+              const int64_t ih = (oh0 + r) * p.sh - p.pt + kh * (p.dh + 1);
               if (ih < 0 || ih >= p.ih) {
                 std::fill(dst, dst + OW, 0.0f);
                 continue;

@@ -14,7 +14,7 @@
 //   for its input rows: for L columns: L loads, transpose, L vector stores
 //   for L output pixels: acc = bias; for k: acc[q] += w[k] * x[origin[q] + tap k]
 //     transpose; for plane: masked store of the L pixels
-// Working set: a band of output rows whose padded input rows, (iw+2pw)
+// Working set: a band of output rows whose padded input rows, (iw+pl+pr)
 //   vectors each, fit 96 KiB (a whole 7 x 7 or 14 x 14 plane; 6 rows at 112
 //   wide, stride 2), in L2 from copy to last tap.
 // Supports: what b2 does (groups = input = output channels).
@@ -44,7 +44,7 @@ class DepthwiseBlockedPlan final : public ConvPlan {
       : ConvPlan(p, o),
         lanes_(vector_floats(o.isa)),
         blocks_((p.ic + lanes_ - 1) / lanes_),
-        padded_w_(p.iw + 2 * p.pw),
+        padded_w_(p.padded_iw()),
         ekh_((p.kh - 1) * (p.dh + 1) + 1),
         band_(band_rows(p, padded_w_ * lanes_ * static_cast<int64_t>(sizeof(float)), ekh_)),
         block_floats_(((band_ - 1) * p.sh + ekh_) * padded_w_ * lanes_),
@@ -72,7 +72,7 @@ class DepthwiseBlockedPlan final : public ConvPlan {
     base.taps = taps_.data();
     base.K = K;
     base.ih = p.ih, base.iw = p.iw, base.oh = p.oh(), base.ow = p.ow();
-    base.sh = p.sh, base.sw = p.sw, base.ph = p.ph, base.pw = p.pw, base.padded_w = padded_w_;
+    base.sh = p.sh, base.sw = p.sw, base.pt = p.pt, base.pl = p.pl, base.padded_w = padded_w_;
     base.ekh = ekh_, base.band = band_;
     arena_.for_each(p.mb * blocks_, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {

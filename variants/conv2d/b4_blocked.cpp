@@ -4,7 +4,7 @@
 // the lanes.
 // What changed from 05_parallel: the layout, not the arithmetic. Each work
 //   item converts the input rows it reads into its thread's bordered blocked
-//   copy ([ic/L][ih + 2ph][iw + 2pw][L], register transposes), runs 05's
+//   copy ([ic/L][pt + ih + pb][pl + iw + pr][L], register transposes), runs 05's
 //   kernel body with pixels stride*L floats apart (dense: the same taps in
 //   the same order, so 05's bits) or one vector per pixel (depthwise: b3's
 //   sums), stores each accumulator as it is, and converts its rows back.
@@ -68,8 +68,8 @@ class BlockedPlan final : public ConvPlan {
         in_blocks_((p.ic + L_ - 1) / L_),
         oh_(p.oh()),
         ow_(p.ow()),
-        in_row_((p.iw + 2 * p.pw) * L_),
-        in_plane_((p.ih + 2 * p.ph) * in_row_),
+        in_row_(p.padded_iw() * L_),
+        in_plane_(p.padded_ih() * in_row_),
         out_plane_(oh_ * ow_ * L_),
         threads_(depthwise_ || (o.threads > 1 && p.flops() >= kSerialFlops) ? o.threads : 1),
         arena_(threads_) {
@@ -115,6 +115,7 @@ class BlockedPlan final : public ConvPlan {
   bool has_compute_only() const override { return true; }
   void run_compute_only() override {
     const Conv2dParams& p = params();
+    if (p.mb == 0) return;  // an empty batch: run() computed nothing either
     if (last_x_ == nullptr) throw std::logic_error("blocked: run_compute_only() before run()");
     if (images_in_.empty()) {
       images_in_.assign(static_cast<std::size_t>(p.mb * in_blocks_ * in_plane_), 0.0f);
@@ -160,8 +161,8 @@ class BlockedPlan final : public ConvPlan {
       Slot& s = slots_[static_cast<std::size_t>(slot)];
       for (int64_t i = begin; i < end; ++i) {
         const Item it = item(i);
-        const int64_t r0 = std::max<int64_t>(0, it.oh0 * p.sh - p.ph);
-        const int64_t r1 = std::min(p.ih, (it.oh1 - 1) * p.sh + p.ekh() - p.ph);
+        const int64_t r0 = std::max<int64_t>(0, it.oh0 * p.sh - p.pt);
+        const int64_t r1 = std::min(p.ih, (it.oh1 - 1) * p.sh + p.ekh() - p.pt);
         const int64_t cb0 = depthwise_ ? it.b0 : 0, cb1 = depthwise_ ? it.b1 : in_blocks_;
         const int64_t key = 1 + (depthwise_ ? it.n * in_blocks_ + it.b0 : it.n);
         int64_t* holds = s.holds.data();
@@ -223,7 +224,7 @@ class BlockedPlan final : public ConvPlan {
     wide_tiles_ = tiles.wide;
     wide_dw_ = kernel::depthwise_blocked_tile(isa_, pixels_, static_cast<int>(p.sw));
     if (pixels_ > 1) narrow_dw_ = kernel::depthwise_blocked_tile(isa_, pixels_ - 1, static_cast<int>(p.sw));
-    const int64_t base = p.mb * in_blocks_;
+    const int64_t base = std::max<int64_t>(p.mb, 1) * in_blocks_;  // an empty batch plans as one image
     row_tiles_ = std::clamp<int64_t>((ConvSplit::kItemsPerThread * threads_ + base - 1) / base, 1, oh_);
     rows_per_tile_ = (oh_ + row_tiles_ - 1) / row_tiles_;
     row_tiles_ = (oh_ + rows_per_tile_ - 1) / rows_per_tile_;
@@ -248,7 +249,7 @@ class BlockedPlan final : public ConvPlan {
       kernel::Relayout r{};
       r.planes = x + ((n * p.ic + cb * L_) * p.ih + r0) * p.iw;
       r.plane = p.ih * p.iw, r.row = p.iw;
-      r.pixels_out = image + (cb - cb0) * in_plane_ + (p.ph + r0) * in_row_ + p.pw * L_;
+      r.pixels_out = image + (cb - cb0) * in_plane_ + (p.pt + r0) * in_row_ + p.pl * L_;
       r.pixel_row = in_row_;
       r.channels = std::min(L_, p.ic - cb * L_), r.rows = r1 - r0, r.cols = p.iw;
       kernel::to_pixels(isa_, r);

@@ -4,8 +4,9 @@
 //   `for c: for i: for j: region = x[c, h_start:h_end, w_start:w_end]; out = np.max(region)`.
 //   This file keeps that shape (clip the region, then reduce it), extended to
 //   batch, padding, dilation, ceil_mode, average pooling with PyTorch's
-//   divisors and the optional fused ReLU (relu1): kernel/window.hpp holds the
-//   formula for one output, the same that later steps use at the edges.
+//   divisors (divN overrides them), the optional fused ReLU (relu1) and the
+//   argmax indices (idx1, only here): kernel/window.hpp holds the formula for
+//   one output, the same that later steps use at the edges.
 // Why it is slow (the bottleneck the next step attacks): one scalar output at a
 //   time, and every window clips itself against the input: loop control and
 //   bound arithmetic per element, nothing vectorized.
@@ -29,18 +30,30 @@ namespace {
 
 class NaivePlan final : public PoolPlan {
  public:
+  static constexpr bool kWritesIndices = true;  // max_pool2d's return_indices (idx1)
   NaivePlan(const Pool2dParams& p, const PlanOptions& o) : PoolPlan(p, o), args_(kernel::whole_problem(p)) {}
 
  private:
-  void execute(const float* x, float* y) override {
+  void execute(const float* x, float* y) override { loops(x, y, nullptr); }
+  void execute_with_indices(const float* x, float* y, int64_t* indices) override { loops(x, y, indices); }
+
+  void loops(const float* x, float* y, int64_t* indices) {
     const Pool2dParams& p = params();
     const int64_t OH = p.oh(), OW = p.ow();
     for (int64_t n = 0; n < p.mb; ++n)
       for (int64_t c = 0; c < p.ic; ++c) {
         const float* plane = x + (n * p.ic + c) * p.ih * p.iw;
-        float* out = y + (n * p.ic + c) * OH * OW;
+        const int64_t out = (n * p.ic + c) * OH * OW;
         for (int64_t i = 0; i < OH; ++i)
-          for (int64_t j = 0; j < OW; ++j) out[i * OW + j] = kernel::window_value(args_, plane, i, j);
+          for (int64_t j = 0; j < OW; ++j) {
+            if (indices == nullptr) {
+              y[out + i * OW + j] = kernel::window_value(args_, plane, i, j);
+            } else {
+              const kernel::ArgMax m = kernel::window_argmax(args_, plane, i, j);
+              y[out + i * OW + j] = m.value;
+              indices[out + i * OW + j] = m.index;
+            }
+          }
       }
   }
 

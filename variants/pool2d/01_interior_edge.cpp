@@ -65,7 +65,7 @@ class InteriorEdgePlan final : public PoolPlan {
         else if (v > acc || v != v) acc = v;
       }
     }
-    if (!is_max && rows.r_begin < rows.r_end) acc /= rows.divisor;
+    if (!is_max && rows.r_begin < rows.r_end) acc = avg_quotient(acc, rows.divisor);
     return a.relu && !(acc > 0.0f || acc != acc) ? 0.0f : acc;
   }
 

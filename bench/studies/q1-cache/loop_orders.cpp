@@ -35,7 +35,7 @@ using namespace convlab::study;
 // no dilation, no groups (the loop order is the subject, not the edges).
 Conv2dParams study_shape(const std::string& d) {
   const Conv2dParams p = parse_conv2d(d);
-  if (p.ph != 0 || p.pw != 0) throw Error("ph", std::to_string(p.ph), "the loop-order study runs unpadded convolutions");
+  if (p.padded()) throw Error("ph", std::to_string(p.pt), "the loop-order study runs unpadded convolutions");
   if (p.dh != 0 || p.dw != 0) throw Error("dh", std::to_string(p.dh), "the loop-order study runs dense kernels");
   if (p.g != 1) throw Error("g", std::to_string(p.g), "the loop-order study runs ungrouped convolutions");
   return p;

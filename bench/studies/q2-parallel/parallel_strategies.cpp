@@ -263,10 +263,10 @@ class StrategyRun {
   // Bytes an item reads (its input rows of its images, its channel blocks'
   // weights) and writes (its outputs), each once: its demand on L2/L3/DRAM.
   double item_bytes(const Item& it) const {
-    const int64_t rows_in = std::min(p_.ih + 2 * p_.ph, (it.oh1 - it.oh0 - 1) * p_.sh + p_.ekh());
+    const int64_t rows_in = std::min(p_.padded_ih(), (it.oh1 - it.oh0 - 1) * p_.sh + p_.ekh());
     const int64_t per_block = (p_.ocg() + conv_.oc_blocks() - 1) / conv_.oc_blocks();
     const int64_t channels = std::min(p_.ocg(), (it.ocb1 - it.ocb0) * per_block);
-    const double input = double(it.n1 - it.n0) * p_.icg() * rows_in * (p_.iw + 2 * p_.pw);
+    const double input = double(it.n1 - it.n0) * p_.icg() * rows_in * p_.padded_iw();
     const double weights = double(channels) * p_.icg() * p_.kh * p_.kw;
     const double output = double(it.n1 - it.n0) * channels * (it.oh1 - it.oh0) * p_.ow();
     return 4 * (input + weights + output);
@@ -297,15 +297,15 @@ class StrategyRun {
       return static_share_of(n * bands + band, jobs, threads);
     };
     const double lines_per_row =
-        static_cast<double>(conv_.input().bytes()) / static_cast<double>(p_.mb * p_.ic * (p_.ih + 2 * p_.ph)) / 64;
+        static_cast<double>(conv_.input().bytes()) / static_cast<double>(p_.mb * p_.ic * (p_.padded_ih())) / 64;
     const auto shares = static_shares(static_items(), threads);
     int64_t most = 0;
     for (std::size_t k = 0; k < shares.size(); ++k) {
       std::vector<int64_t> rows;  // (image, input row) pairs thread k reads and another thread packed
       for (const Item& it : shares[k])
         for (int64_t n = it.n0; n < it.n1; ++n)
-          for (int64_t r = std::max<int64_t>(0, it.oh0 * p_.sh - p_.ph);
-               r < std::min(p_.ih, (it.oh1 - 1) * p_.sh + p_.ekh() - p_.ph); ++r)
+          for (int64_t r = std::max<int64_t>(0, it.oh0 * p_.sh - p_.pt);
+               r < std::min(p_.ih, (it.oh1 - 1) * p_.sh + p_.ekh() - p_.pt); ++r)
             if (packer(n, r) != static_cast<int64_t>(k)) rows.push_back(n * p_.ih + r);
       std::sort(rows.begin(), rows.end());
       rows.erase(std::unique(rows.begin(), rows.end()), rows.end());

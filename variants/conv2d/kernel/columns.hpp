@@ -11,12 +11,12 @@
 namespace convlab::conv2d::kernel {
 
 // begin[kw] .. end[kw]: the output columns ow whose input column
-// ow*sw - pw + kw*(dw+1) lies in [0, iw).
+// ow*sw - pl + kw*(dw+1) lies in [0, iw).
 struct ValidColumns {
   explicit ValidColumns(const Conv2dParams& p) : begin(p.kw), end(p.kw) {
     const int64_t OW = p.ow();
     for (int64_t kw = 0; kw < p.kw; ++kw) {
-      const int64_t shift = kw * (p.dw + 1) - p.pw;  // input column of ow = 0
+      const int64_t shift = kw * (p.dw + 1) - p.pl;  // input column of ow = 0
       int64_t lo = 0, hi = OW;
       while (lo < OW && lo * p.sw + shift < 0) ++lo;
       while (hi > lo && (hi - 1) * p.sw + shift >= p.iw) --hi;

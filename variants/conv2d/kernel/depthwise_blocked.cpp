@@ -29,12 +29,12 @@ void convlab::conv2d::kernel::DepthwiseBlocked::operator()(Arch, const BlockedAr
     const int64_t r0 = oh0 * a.sh, r1 = (oh1 - 1) * a.sh + a.ekh;
     for (int64_t r = r0; r < r1; ++r) {
       float* row = a.scratch + (r - r0) * row_floats;
-      const int64_t i = r - a.ph;  // input row
+      const int64_t i = r - a.pt;  // input row
       if (i < 0 || i >= a.ih) {    // padding: an earlier band may have left data here
         for (int64_t f = 0; f < row_floats; f += L) B(0.0f).store_unaligned(row + f);
         continue;
       }
-      planes_to_pixels<Arch>(a.x + i * a.iw, in_plane, a.iw, channels, 1, a.iw, row + a.pw * L, row_floats);
+      planes_to_pixels<Arch>(a.x + i * a.iw, in_plane, a.iw, channels, 1, a.iw, row + a.pl * L, row_floats);
     }
     int64_t oh = oh0, ow = 0;  // the next pixel's coordinates, stepped rather than divided
     for (int64_t p0 = oh0 * a.ow; p0 < oh1 * a.ow; p0 += L) {

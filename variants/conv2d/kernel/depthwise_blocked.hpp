@@ -23,7 +23,7 @@ struct BlockedArgs {
   float* scratch;         // [band input rows * padded_w][L], left and right borders zero (never written here)
   const int64_t* taps;    // K offsets into scratch of tap k = (kh, kw) from an output pixel's origin
   int64_t K, channels;    // taps, and valid planes in the block (<= L)
-  int64_t ih, iw, oh, ow, sh, sw, ph, pw, padded_w;
+  int64_t ih, iw, oh, ow, sh, sw, pt, pl, padded_w;  // pt, pl: padding before
   int64_t ekh, band;      // the kernel's reach in rows (dilated), and output rows per band
 };
 

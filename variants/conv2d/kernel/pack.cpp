@@ -7,10 +7,10 @@
 namespace convlab::conv2d::kernel {
 
 PaddedInput::PaddedInput(const Conv2dParams& p, int64_t slots)
-    : p_(p), copies_(p.ph != 0 || p.pw != 0 || p.sw != 1), sh_(p.sh), icg_(p.icg()) {
-  phase_len_ = copies_ ? (p.iw + 2 * p.pw + p.sw - 1) / p.sw : p.iw;
+    : p_(p), copies_(p.padded() || p.sw != 1), sh_(p.sh), icg_(p.icg()) {
+  phase_len_ = copies_ ? (p.padded_iw() + p.sw - 1) / p.sw : p.iw;
   row_ = p.sw * phase_len_;
-  plane_ = (p.ih + 2 * p.ph) * row_;
+  plane_ = p.padded_ih() * row_;
   if (copies_) workspace_.assign(static_cast<std::size_t>(slots * p.ic * plane_), 0.0f);
   offsets_.resize(static_cast<std::size_t>(p.reduction_length()));
   for (int64_t c = 0, k = 0; c < p.icg(); ++c)
@@ -27,19 +27,19 @@ void PaddedInput::pack(const float* x, int64_t n, int64_t slot, int64_t row0, in
   const int64_t iw = p_.iw, sw = p_.sw;
   for (int64_t c = c0; c < c1; ++c) {
     const float* src = x + ((n * p_.ic + c) * p_.ih + row0) * iw;
-    float* dst = workspace_.data() + (slot * p_.ic + c) * plane_ + (p_.ph + row0) * row_;
+    float* dst = workspace_.data() + (slot * p_.ic + c) * plane_ + (p_.pt + row0) * row_;
     for (int64_t i = row0; i < row1; ++i, src += iw, dst += row_) {
       if (sw == 1) {
-        std::memcpy(dst + p_.pw, src, static_cast<std::size_t>(iw) * sizeof(float));
+        std::memcpy(dst + p_.pl, src, static_cast<std::size_t>(iw) * sizeof(float));
         continue;
       }
-      // Phase r holds padded columns r, r + sw, ...: source columns r + j*sw - pw
+      // Phase r holds padded columns r, r + sw, ...: source columns r + j*sw - pl
       // inside [0, iw), one strided read stream per phase and no divisions.
       for (int64_t r = 0; r < sw; ++r) {
-        const int64_t first = r >= p_.pw ? 0 : (p_.pw - r + sw - 1) / sw;
-        const int64_t end = (iw + p_.pw - r + sw - 1) / sw;
+        const int64_t first = r >= p_.pl ? 0 : (p_.pl - r + sw - 1) / sw;
+        const int64_t end = (iw + p_.pl - r + sw - 1) / sw;
         float* __restrict phase = dst + r * phase_len_;
-        for (int64_t j = first; j < end; ++j) phase[j] = src[r + j * sw - p_.pw];
+        for (int64_t j = first; j < end; ++j) phase[j] = src[r + j * sw - p_.pl];
       }
     }
   }

@@ -218,7 +218,7 @@ class Pooler {
         }
       });
     }
-    if (!IsMax && r_begin < r_end) acc = acc / B(divisor);
+    if (!IsMax && r_begin < r_end) acc = acc / B(divisor) + B(0.0f);  // avg_quotient: -0 is +0
     return a_.relu ? simd::relu<Arch>(acc) : acc;
   }
 
@@ -308,6 +308,7 @@ Args whole_problem(const Pool2dParams& p) {
   a.ih = p.ih, a.iw = p.iw, a.oh = p.oh(), a.ow = p.ow();
   a.kh = p.kh, a.kw = p.kw, a.sh = p.sh, a.sw = p.sw;
   a.ph = p.ph, a.pw = p.pw, a.dh = p.dh, a.dw = p.dw;
+  a.divisor_override = p.divisor;
   a.tiles_per_plane = 1;
   a.rows_per_tile = a.oh;
   a.first_item = 0;

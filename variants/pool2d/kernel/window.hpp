@@ -27,6 +27,7 @@ struct Args {
   bool strided_windows = true;  // step 03's loads for sw = 2..4; gathers otherwise
   int64_t ih = 0, iw = 0, oh = 0, ow = 0;
   int64_t kh = 0, kw = 0, sh = 0, sw = 0, ph = 0, pw = 0, dh = 0, dw = 0;
+  int64_t divisor_override = 0;  // avg: PyTorch's divisor_override, 0 = none
   int64_t tiles_per_plane = 1, rows_per_tile = 0;
   int64_t first_item = 0, last_item = 0;
 };
@@ -62,10 +63,38 @@ Args whole_problem(const Pool2dParams& p);
     if (hs < h1 && ws < w1) {
       for (int64_t h = hs; h < h1; ++h)
         for (int64_t w = ws; w < w1; ++w) v += in[h * a.iw + w];
-      v /= static_cast<float>(a.alg == PoolAlg::avg_include_pad ? padded_count : (h1 - hs) * (w1 - ws));
+      v = avg_quotient(v, static_cast<float>(a.divisor_override != 0 ? a.divisor_override
+                                             : a.alg == PoolAlg::avg_include_pad
+                                                 ? padded_count
+                                                 : (h1 - hs) * (w1 - ws)));
     }
   }
   return a.relu && !(v > 0.0f || v != v) ? 0.0f : v;  // relu() of activation.hpp, inlined
+}
+
+// Max pooling's value and argmax (h*iw + w) of output (oh, ow), PyTorch's
+// return_indices: the first maximum in window order, the last NaN, and the
+// first tap inside the input when every tap is -inf. Fused ReLU included.
+struct ArgMax {
+  float value;
+  int64_t index;
+};
+[[gnu::always_inline]] inline ArgMax window_argmax(const Args& a, const float* in, int64_t oh, int64_t ow) {
+  const int64_t h0 = oh * a.sh - a.ph, w0 = ow * a.sw - a.pw;
+  ArgMax m{-std::numeric_limits<float>::infinity(), -1};
+  for (int64_t r = 0; r < a.kh; ++r) {
+    const int64_t h = h0 + r * (a.dh + 1);
+    if (h < 0 || h >= a.ih) continue;
+    for (int64_t k = 0; k < a.kw; ++k) {
+      const int64_t w = w0 + k * (a.dw + 1);
+      if (w < 0 || w >= a.iw) continue;
+      const float x = in[h * a.iw + w];
+      if (m.index < 0) m.index = h * a.iw + w;
+      if (x > m.value || x != x) m = {x, h * a.iw + w};
+    }
+  }
+  if (a.relu && !(m.value > 0.0f || m.value != m.value)) m.value = 0.0f;
+  return m;
 }
 
 // Output columns [col_lo, col_hi) whose windows lie inside the input width.
@@ -98,7 +127,9 @@ struct RowWindow {
     w.r_begin = w.h0 >= 0 ? 0 : (-w.h0 + step - 1) / step;
     w.r_end = w.h0 >= a.ih ? 0 : min(a.kh, (a.ih - 1 - w.h0) / step + 1);
   }
-  if (a.alg == PoolAlg::avg_include_pad)  // rows clipped to the padded input
+  if (a.divisor_override != 0)
+    w.divisor = static_cast<float>(a.divisor_override);
+  else if (a.alg == PoolAlg::avg_include_pad)  // rows clipped to the padded input
     w.divisor = static_cast<float>((min(w.h0 + a.kh, a.ih + a.ph) - w.h0) * a.kw);
   else if (a.alg == PoolAlg::avg_exclude_pad)
     w.divisor = static_cast<float>(max(w.r_end - w.r_begin, 0) * a.kw);
