@@ -243,7 +243,8 @@ int run(int argc, char** argv) {
   Options o;
   app.add_option("--suite", o.suites, "Shape suite (repeatable; default seed)");
   app.add_option("--shape", o.shapes, "A shape descriptor (repeatable)");
-  app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")->delimiter(',');
+  app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")
+      ->check(cli::comma_list());
   app.add_option("--threads", o.threads, fmt::format("Thread counts, comma-separated (default here: {})", fmt::join(parse_threads({}), ",")))
       ->delimiter(',')
       ->check(cli::threads_range());
@@ -288,6 +289,7 @@ int run(int argc, char** argv) {
   const std::vector<int> threads = parse_threads(o.threads);
   const Isa isa = o.isa.empty() ? default_isa() : parse_runnable_isa(o.isa);
   cap_library_isa(isa);
+  o.variants = cli::split_items(o.variants);
   for (const auto& v : o.variants)
     if (!find_conv2d_variant(v) && !find_pool2d_variant(v)) throw Error("variant", v, "no such variant");
   auto selected = [&](std::string_view name) {

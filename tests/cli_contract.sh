@@ -64,7 +64,27 @@ expect 2 memory= -- check --shape mb1024ic512ih512oc512kh3 --variant naive
 expect 2 memory= -- run --shape mb1024ic512ih512oc512kh3 --variant naive
 expect 2 json -- machine --json /nonexistent/dir/machine.json
 expect 2 json -- memory --json /nonexistent/dir/memory.json
+expect 2 memory= -- memory --net cifar --batch 150000 --reps 0
 expect 2 - -- run --shape mb1ic3ih28oc16kh3
+expect 2 variant -- run --variant naive,,simd --shape max:mb1ic1ih8kh2
+expect 2 variant -- check --variant naive, --shape max:mb1ic1ih8kh2
+expect 2 pt= -- check --shape mb1ic3ih8oc4kh3ph1pt1
+expect 2 div= -- check --shape avg_p:mb1ic3ih8kh2div0
+# PyTorch-valid problems: an empty batch, one-sided padding, a ceil-mode
+# window larger than the padded input, divisor_override, return_indices.
+expect 0 - -- check --shape mb0ic3ih8oc4kh3
+expect 0 - -- check --shape mb1ic3ih8oc4kh4pt1pb2
+expect 0 - -- check --shape max:mb1ic1ih2kh3sh2ceil1
+expect 0 - -- check --shape avg_np:mb1ic2ih2kh5sh4ph1ceil1
+expect 0 - -- check --shape avg_p:mb1ic3ih8kh2div3
+expect 0 - -- check --shape max:mb1ic3ih8kh2idx1
+expect 0 - -- run --variant naive --shape mb0ic3ih8oc4kh3 --reps 2 --min-time 0.001
+
+# A variant of the other op is named as skipped, not dropped without a word.
+out=$("$cli" run --variant naive,reordered --shape max:mb1ic1ih8kh2 --reps 1 --min-time 0.001 2>&1)
+if [[ $out != *"skipped: reordered on max:mb1ic1ih8kh2"* ]]; then
+  echo "FAIL: run dropped reordered on a pool shape without a word: $out"; failures=$((failures + 1))
+else echo "ok:   run names the variant it skips on the other op's shape"; fi
 
 # A descriptor's non-ASCII character is named whole; a 90 kB descriptor is
 # named in a short line, not echoed.
@@ -91,6 +111,7 @@ if [[ -n $bench ]]; then
   expect 2 threads -- --shape mb1ic3ih28oc16kh3 --variant naive --threads 1000000
   expect 2 json -- --shape mb1ic3ih28oc16kh3 --variant naive --json /nonexistent/dir/bench.json
   expect 2 memory= -- --shape mb1024ic512ih512oc512kh3 --variant naive --reps 1
+  expect 2 variant -- --shape mb1ic3ih28oc16kh3 --variant ,naive
 fi
 
 if [[ $failures -gt 0 ]]; then

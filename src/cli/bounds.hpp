@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 
@@ -72,6 +73,30 @@ inline CLI::Validator writable_file() {
         return {};
       },
       "FILE (its folder must exist)");
+}
+
+// A comma-separated list with no empty item: CLI11's delimiter drops the
+// empty item of "naive,,simd" without a word, so such options take the raw
+// text, this validator checks it, and split_items() splits it.
+inline CLI::Validator comma_list() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool empty_item = text.empty() || text.front() == ',' || text.back() == ',' ||
+                                text.find(",,") != std::string::npos;
+        if (empty_item) return "'" + text.substr(0, 80) + "' has an empty item in its comma-separated list";
+        return {};
+      },
+      "NAME[,NAME...]");
+}
+inline std::vector<std::string> split_items(const std::vector<std::string>& lists) {
+  std::vector<std::string> items;
+  for (const auto& list : lists)
+    for (std::size_t begin = 0; begin <= list.size();) {
+      const std::size_t end = std::min(list.find(',', begin), list.size());
+      items.push_back(list.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  return items;
 }
 
 inline CLI::Validator threads_range() {

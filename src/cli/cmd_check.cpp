@@ -34,7 +34,7 @@ void register_check(CLI::App& app, Context& ctx) {
   cmd->add_option("--suite", o->suites, "Shape suite name or file (repeatable; default: seed)");
   cmd->add_option("--shape", o->shapes, "A shape descriptor (repeatable)");
   cmd->add_option("--variant", o->variants, "Variant name(s), comma-separated (default: all)")
-      ->delimiter(',');
+      ->check(comma_list());
   cmd->add_option("--mode", o->modes, "exact, bounded or both (default)")
       ->delimiter(',')
       ->check(CLI::IsMember({"exact", "bounded"}));
@@ -45,6 +45,7 @@ void register_check(CLI::App& app, Context& ctx) {
   cmd->add_option("--seed", o->seed, "Seed of the generated data");
   cmd->callback([o, &ctx] {
     const auto problems = select_problems(o->suites, o->shapes, "seed");
+    o->variants = split_items(o->variants);
     const VariantFilter filter(o->variants);
     PlanOptions base;
     base.isa = isa_option(o->isa);

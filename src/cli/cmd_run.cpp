@@ -64,7 +64,7 @@ void register_run(CLI::App& app, Context&) {
   auto o = std::make_shared<Options>();
   cmd->add_option("--variant", o->variants, "Variant name(s), comma-separated; first is the baseline of the x column")
       ->required()
-      ->delimiter(',');
+      ->check(comma_list());
   cmd->add_option("--shape", o->shapes, "Shape descriptor (repeatable)");
   cmd->add_option("--suite", o->suites, "Shape suite (repeatable)");
   cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(threads_range());
@@ -79,6 +79,7 @@ void register_run(CLI::App& app, Context&) {
     if (o->shapes.empty() && o->suites.empty())
       throw Error("shape", "", "give at least one --shape or --suite");
     const auto problems = select_problems(o->suites, o->shapes, "");
+    o->variants = split_items(o->variants);
     const VariantFilter known(o->variants);  // rejects unknown names up front
     PlanOptions opt;
     opt.threads = o->threads;
@@ -90,8 +91,11 @@ void register_run(CLI::App& app, Context&) {
     for (const auto& e : problems) {
       const auto names = variant_names(e.problem);
       for (const auto& name : o->variants) {
-        if (std::find(names.begin(), names.end(), name) == names.end()) continue;  // the other op's
         const std::string shape = format_descriptor(e.problem, e.label);
+        if (std::find(names.begin(), names.end(), name) == names.end()) {  // the other op's variant
+          skipped.push_back(fmt::format("{} on {}: no {} variant has that name", name, shape, op_name(e.problem)));
+          continue;
+        }
         if (const Support s = supports(e.problem, name); !s) {
           skipped.push_back(name + " on " + shape + ": " + s.reason);
           continue;
@@ -165,7 +169,7 @@ void register_run(CLI::App& app, Context&) {
       }
       out["results"].push_back(row);
       t.add({j.timed.op, j.variant, j.shape, duration(s.median), fixed(rate) + " " + unit,
-             fixed(lo) + "-" + fixed(hi), fmt::format("{:.2f}", rate / first_rate[j.shape]), pct});
+             fixed(lo) + "-" + fixed(hi), first_rate[j.shape] > 0 ? fmt::format("{:.2f}", rate / first_rate[j.shape]) : "-", pct});
     }
     for (const auto& s : skipped) out["skipped"].push_back(s);
     for (const auto& a : above_roof)

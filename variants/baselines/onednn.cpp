@@ -32,6 +32,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "convlab/memory.hpp"
 #include "convlab/variant.hpp"
 
 namespace convlab::baselines {
@@ -82,12 +83,12 @@ dnnl::convolution_forward::primitive_desc make_pd(const Conv2dParams& p, bool pl
   // oneDNN wants the right padding that makes (ih + pl + pr - ekh) / sh + 1 == oh
   // exactly (benchdnn's convention); it may be negative when the stride drops
   // rows, which oneDNN accepts down to 1 - stride.
-  const int64_t pr_h = (p.oh() - 1) * p.sh + p.ekh() - p.ih - p.ph;
-  const int64_t pr_w = (p.ow() - 1) * p.sw + p.ekw() - p.iw - p.pw;
+  const int64_t pr_h = (p.oh() - 1) * p.sh + p.ekh() - p.ih - p.pt;
+  const int64_t pr_w = (p.ow() - 1) * p.sw + p.ekw() - p.iw - p.pl;
   const dnnl::convolution_forward::desc desc(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
       plain ? u.src : any(u.src), plain ? u.weights : any(u.weights), u.bias,
-      plain ? u.dst : any(u.dst), {p.sh, p.sw}, {p.dh, p.dw}, {p.ph, p.pw}, {pr_h, pr_w});
+      plain ? u.dst : any(u.dst), {p.sh, p.sw}, {p.dh, p.dw}, {p.pt, p.pl}, {pr_h, pr_w});
   return {desc, cpu_engine()};
 }
 
@@ -100,6 +101,12 @@ class OnednnPlan final : public ConvPlan {
     const OmpThreads threads(o.threads);  // oneDNN fixes its thread count here
     const UserDescs u = user_descs(p);
     pd_ = make_pd(p, plain);
+    // What the plan will allocate, known from the descriptor before any of it
+    // is: the scratchpad, the reordered weights and activations.
+    const auto size = [](const dnnl::memory::desc& d) { return static_cast<double>(d.get_size()); };
+    memory::require_available(size(pd_.scratchpad_desc()) + size(pd_.weights_desc()) + size(pd_.src_desc()) +
+                                  size(pd_.dst_desc()),
+                              "oneDNN's scratchpad and reordered weights and activations");
     conv_ = dnnl::convolution_forward(pd_);
     const dnnl::engine& eng = cpu_engine();
     user_src_ = dnnl::memory(u.src, eng, DNNL_MEMORY_NONE);

@@ -80,7 +80,7 @@ void register_memory(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("memory", "Q3: memory of the seed and CIFAR CNNs, analytic and measured");
   auto o = std::make_shared<Options>();
   cmd->add_option("--net", o->nets, "seed, cifar (default: both)")->delimiter(',')->check(CLI::IsMember({"seed", "cifar"}));
-  cmd->add_option("--batch", o->batch, "Batch size (default 32)")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", o->batch, "Batch size (default 32)")->check(cli::integer_in(1, int64_t{1} << 30));
   cmd->add_option("--variant", o->conv_variant, "conv2d variant for conv and linear layers (default parallel)");
   cmd->add_option("--pool-variant", o->pool_variant, "pool2d variant (default parallel)");
   cmd->add_option("--threads", o->threads, "Threads for the plans (default: all)")->check(cli::integer_in(0, cli::max_threads(), " (0: all; at most 4 x the hardware threads)"));
@@ -98,6 +98,17 @@ void register_memory(CLI::App& app, Context& ctx) {
     for (const auto& name : o->nets) {
       const NetworkSpec net = network_by_name(name, o->batch);
       const auto acc = account(net);
+      {
+        // Refused before any allocation when it cannot fit: the training forward
+        // (every activation kept), the parameters and the input, plus the
+        // largest activation again as the plans' allowance (padded copies, columns).
+        const Peaks kept = analytic_peaks(net, acc, std::vector<int64_t>(acc.size(), 0));
+        int64_t largest = input_bytes(net);
+        for (const auto& a : acc) largest = std::max(largest, a.activation_bytes);
+        memory::require_available(static_cast<double>(kept.training) + static_cast<double>(largest),
+                                  fmt::format("the {} CNN at batch {} (activations kept for training, "
+                                              "parameters, and one activation for the plans)", name, o->batch));
+      }
 
       // Each conv variant's plan memory per conv/linear layer: reported and measured.
       Table ws({"layer", "problem", "variant", "workspace", "packed weights", "counted", "agree"});
