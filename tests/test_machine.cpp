@@ -194,5 +194,22 @@ TEST(Machine, BadFilesNameTheMachineField) {
   std::filesystem::remove(path);
 }
 
+// Found by fuzzing the reader: nlohmann's get<int>() casts a float such as
+// 1e300 out of range (undefined behaviour) and truncates 2^32 + 1 silently.
+TEST(Machine, NumbersThatAreNotWholeOrDoNotFitAreRefused) {
+  const auto path = std::filesystem::temp_directory_path() / "convlab_test_machine_numbers.json";
+  for (const char* threads : {"1e300", "4294967297", "1.5", "-9223372036854775809"}) {
+    std::ofstream(path) << R"({"convlab_machine":1,"cpu":{"model":"x","hardware_threads":)" << threads << "}}";
+    try {
+      load_machine(path);
+      ADD_FAILURE() << threads << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.field(), "machine");
+      EXPECT_NE(std::string(e.what()).find("hardware_threads"), std::string::npos) << e.what();
+    }
+  }
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace convlab

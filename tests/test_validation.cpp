@@ -116,6 +116,20 @@ TEST(Validation, HugeDilationDoesNotOverflowBeforeBeingRejected) {
   EXPECT_THROW(validate(p), Error);
 }
 
+// Found by fuzzing the parser: with a 1-wide kernel the effective kernel is 1
+// whatever the dilation, but dh + 1 itself overflowed int64_t.
+TEST(Validation, DilationWhosePlusOneOverflowsIsRejected) {
+  for (const char* d : {"mb1ic1ih8oc1kh1dh9223372036854775807", "mb1ic1ih8oc1kh1dw9223372036854775807",
+                        "max:mb1ic1ih8kh1dh9223372036854775807"}) {
+    try {
+      parse_problem(d);
+      ADD_FAILURE() << d << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_TRUE(e.field() == "dh" || e.field() == "dw") << e.what();
+    }
+  }
+}
+
 Conv2dParams small_conv() { return parse_conv2d("mb1ic2ih6oc3kh3"); }
 
 void expect_field(const std::function<void()>& f, const std::string& field) {

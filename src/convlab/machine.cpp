@@ -141,10 +141,28 @@ nlohmann::json table_json(const std::map<std::string, std::map<int, Spread>>& t)
   return out;
 }
 
+// A whole number of type T, or an Error naming the field: nlohmann's get<int>()
+// converts 1e300 (a float) or 4294967297 (past int) without a word, and the
+// first is undefined behaviour (found by fuzzing the reader).
+template <class T>
+T whole(const nlohmann::json& v, const std::string& field) {
+  bool fits = false;
+  if (v.is_number_unsigned()) fits = v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+  else if (v.is_number_integer())
+    fits = v.get<int64_t>() >= std::numeric_limits<T>::min() && v.get<int64_t>() <= std::numeric_limits<T>::max();
+  if (!fits) throw Error("machine", "", "malformed machine description: " + field + " = " + v.dump().substr(0, 40) +
+                                            " is not a whole number that fits");
+  return v.get<T>();
+}
+template <class T>
+T whole_or(const nlohmann::json& object, const char* key, T fallback) {
+  return object.contains(key) ? whole<T>(object[key], key) : fallback;
+}
+
 std::map<std::string, std::map<int, Spread>> table_from(const nlohmann::json& j) {
   std::map<std::string, std::map<int, Spread>> out;
   for (const auto& [key, rows] : j.items())
-    for (const auto& row : rows) out[key][row.at("threads").get<int>()] = spread_from(row);
+    for (const auto& row : rows) out[key][whole<int>(row.at("threads"), "threads")] = spread_from(row);
   return out;
 }
 
@@ -169,7 +187,7 @@ std::map<std::string, std::map<int, std::map<int64_t, Spread>>> sweep_from(const
   std::map<std::string, std::map<int, std::map<int64_t, Spread>>> out;
   for (const auto& [kernel, rows] : j.items())
     for (const auto& row : rows)
-      out[kernel][row.at("threads").get<int>()][row.at("bytes").get<int64_t>()] = spread_from(row);
+      out[kernel][whole<int>(row.at("threads"), "threads")][whole<int64_t>(row.at("bytes"), "bytes")] = spread_from(row);
   return out;
 }
 
@@ -345,35 +363,36 @@ MachineInfo MachineInfo::from_json(const nlohmann::json& j) {
     m.date = j.value("date", "");
     const auto& cpu = j.at("cpu");
     m.cpu_model = cpu.at("model").get<std::string>();
-    m.hardware_threads = cpu.at("hardware_threads").get<int>();
-    m.cores = cpu.at("cores").get<int>();
-    m.packages = cpu.at("packages").get<int>();
+    m.hardware_threads = whole<int>(cpu.at("hardware_threads"), "hardware_threads");
+    m.cores = whole<int>(cpu.at("cores"), "cores");
+    m.packages = whole<int>(cpu.at("packages"), "packages");
     // Identity and placement: absent from descriptions written before they were recorded.
     m.identity.vendor = cpu.value("vendor", "");
-    m.identity.family = cpu.value("family", 0);
-    m.identity.model = cpu.value("model_number", 0);
-    m.identity.stepping = cpu.value("stepping", 0);
+    m.identity.family = whole_or<int>(cpu, "family", 0);
+    m.identity.model = whole_or<int>(cpu, "model_number", 0);
+    m.identity.stepping = whole_or<int>(cpu, "stepping", 0);
     m.identity.isa_flags = cpu.value("isa_flags", std::vector<std::string>{});
     m.identity.os_avx512 = cpu.value("os_enables_avx512", false);
     m.identity.os_amx = cpu.value("os_enables_amx", false);
     if (j.contains("placement")) {
-      m.identity.affinity = j["placement"].value("affinity_cpus", std::vector<int>{});
+      if (j["placement"].contains("affinity_cpus"))
+        for (const auto& cpu_id : j["placement"].at("affinity_cpus")) m.identity.affinity.push_back(whole<int>(cpu_id, "affinity_cpus"));
       m.identity.placement = j["placement"].value("threads", "");
     }
     const auto& c = j.at("caches");
-    m.caches.l1d_bytes = c.at("l1d_bytes").get<int64_t>();
-    m.caches.l2_bytes = c.at("l2_bytes").get<int64_t>();
-    m.caches.l3_bytes = c.at("l3_bytes").get<int64_t>();
-    m.caches.line_bytes = c.at("line_bytes").get<int64_t>();
+    m.caches.l1d_bytes = whole<int64_t>(c.at("l1d_bytes"), "l1d_bytes");
+    m.caches.l2_bytes = whole<int64_t>(c.at("l2_bytes"), "l2_bytes");
+    m.caches.l3_bytes = whole<int64_t>(c.at("l3_bytes"), "l3_bytes");
+    m.caches.line_bytes = whole<int64_t>(c.at("line_bytes"), "line_bytes");
     m.caches.source = c.at("source").get<std::string>();
     const auto& b = j.at("build");
     m.compiler = b.at("compiler").get<std::string>();
     m.build_type = b.at("build_type").get<std::string>();
     m.baseline_flags = b.at("baseline_flags").get<std::string>();
     const auto& s = j.at("settings");
-    m.reps = s.at("reps").get<int>();
+    m.reps = whole<int>(s.at("reps"), "reps");
     m.fma_seconds = s.at("fma_seconds_per_sample").get<double>();
-    m.stream_array_bytes = s.at("stream_array_bytes").get<int64_t>();
+    m.stream_array_bytes = whole<int64_t>(s.at("stream_array_bytes"), "stream_array_bytes");
     m.fma_gflops = table_from(j.at("fma_peak_gflops"));
     m.stream_gbps = table_from(j.at("stream_gbps"));
     if (j.contains("bandwidth_sweep_gbps")) m.sweep_gbps = sweep_from(j["bandwidth_sweep_gbps"]);

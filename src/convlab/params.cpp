@@ -77,7 +77,7 @@ const char* to_string(PoolAlg alg) {
 int64_t Pool2dParams::out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d,
                                bool ceil) {
   // 128-bit so that absurd strides cannot overflow before validation rejects them.
-  const __int128 span = __int128(in) + 2 * __int128(p) - ((__int128(k) - 1) * (d + 1) + 1) +
+  const __int128 span = __int128(in) + 2 * __int128(p) - ((__int128(k) - 1) * (__int128(d) + 1) + 1) +
                         (ceil ? s - 1 : 0);
   const __int128 floor_div = span / s - (span % s != 0 && span < 0 ? 1 : 0);
   __int128 out = floor_div + 1;
@@ -101,12 +101,16 @@ void validate_shared_fields(const P& p, const char* channels) {
   require_at_least("sw", p.sw, 1, "stride");
   require_at_least("dh", p.dh, 0, "dilation-1 (benchdnn: 0 = dense)");
   require_at_least("dw", p.dw, 0, "dilation-1 (benchdnn: 0 = dense)");
+  // The dilation itself, dh + 1, must be an int64_t (ekh() computes it).
+  for (const auto& [field, value] : {std::pair{"dh", p.dh}, std::pair{"dw", p.dw}})
+    if (value == std::numeric_limits<int64_t>::max())
+      throw Error(field, str(value), "dilation-1 must be below 2^63 - 1");
 }
 
 // The output size of one axis, unrounded by C++'s truncation towards zero.
 int64_t conv_out_size(int64_t in, int64_t before, int64_t after, int64_t k, int64_t s,
                       int64_t d) {
-  const __int128 span = __int128(in) + before + after - ((__int128(k) - 1) * (d + 1) + 1);
+  const __int128 span = __int128(in) + before + after - ((__int128(k) - 1) * (__int128(d) + 1) + 1);
   return span < 0 ? 0 : static_cast<int64_t>(span / s + 1);
 }
 
