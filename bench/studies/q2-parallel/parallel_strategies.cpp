@@ -16,14 +16,11 @@
 //
 // `study` measures, per shape: each strategy's time at every thread count
 // (strategies interleaved in every repetition, each sample after a kernel
-// probe of its cores), and beside it the model's inputs: every work item's
-// time in a serial run, each thread's static chunk timed alone, the bytes each
-// item moves, the output and packed-input lines a split makes change cores,
-// and the layer's own core probe; and, to compare with the model's parts,
+// probe of its own threads), and beside it the model's 1-thread inputs: every
+// work item's time in a serial run; to explain what the model leaves out,
 // where the time of the sampled loop goes (each chunk's start and end inside
-// it) and the chunks run together without the loop; once per run, the
-// fork/join cost and the shared-output probes (parallel_probes.hpp).
-// scripts/study-q2-parallel builds its decomposition model from them.
+// it); once per run, the fork/join cost (parallel_probes.hpp).
+// scripts/study-q2-parallel builds its model from them.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -150,7 +147,10 @@ class StrategyRun {
       return;
     }
     auto body = [&](int64_t b, int64_t e) {
-      const int64_t k = trace_ ? static_share_of(b, items(), arena_.threads()) : 0;
+      // The trace's chunk index: oneTBB's static partitioner gives thread k the
+      // items [k n / q, (k + 1) n / q), q = min(threads, n).
+      const int64_t q = std::min<int64_t>(arena_.threads(), items());
+      const int64_t k = trace_ ? std::min<int64_t>(q - 1, (b * q + items() - 1) / items()) : 0;
       if (trace_) trace_start_[static_cast<std::size_t>(k)] = now_seconds();
       for (int64_t i = b; i < e; ++i) {
         const double s = item_seconds ? now_seconds() : 0;
@@ -201,129 +201,6 @@ class StrategyRun {
             {"loop_mean", loop_mean}};
   }
 
-  // Each of the static partitioner's chunks of this run's items ([k n/P,
-  // (k+1) n/P) for P = the run's threads), timed alone on the calling thread,
-  // call after call as a worker runs its share: the 1-thread cost of the work
-  // each thread gets, with that share's own cache footprint (half of a
-  // cache-unfriendly split, like one row of every image per item, runs faster
-  // than half of the whole). One sample per chunk; run() must have packed.
-  std::vector<double> chunk_seconds() {
-    const int64_t n = items(), p = arena_.threads();
-    std::vector<double> out;
-    for (int64_t k = 0; k < p; ++k) {
-      const int64_t b = k * n / p, e = (k + 1) * n / p;
-      auto chunk = [&] { run_items(b, e); };
-      out.push_back(b == e ? 0.0 : time_per_call(chunk, calls_per_sample(chunk, 0.002)));
-    }
-    return out;
-  }
-
-  // The same static chunks run at the same moment, each thread its own, on
-  // the run's real tensors: what a chunk costs while the other cores run
-  // theirs (caches, memory path, the output lines they share), with no fork,
-  // join or packing loop in it. Each thread times its own calls over a common
-  // window after a barrier, so every core stays busy for all of it; per
-  // thread, the mean time per call. Not a model input: as the model's second
-  // busy core (its ratio to chunk_seconds()) it did worse than the layer's
-  // own core probe (31-33 of 35 points within 10 % in five sessions, against
-  // 32-35): on the seed layers it runs 3.4-3.6 us against ~2.8 us inside the
-  // loop, the two threads' stores colliding on every call, and on the large
-  // ones it scatters by +-3 %. It is shown beside the in-loop trace. Empty
-  // when a worker did not arrive within 1 ms three times over. (Copies of the
-  // tensors are no proxy: a CIFAR conv1 `rows` chunk sits at the L2's
-  // capacity edge, and on a copy it took 430-700 us against 245 us.)
-  std::vector<double> chunks_together(double window) {
-    const int64_t n = items(), p = std::min<int64_t>(arena_.threads(), n);
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      std::vector<double> per_call(static_cast<std::size_t>(p), 0.0);
-      std::vector<std::thread::id> who(static_cast<std::size_t>(p));
-      std::atomic<int64_t> arrived{0};
-      std::atomic<bool> missed{false};
-      arena_.for_each(p, 1, [&](int64_t b, int64_t e) {
-        for (int64_t k = b; k < e; ++k) {
-          who[static_cast<std::size_t>(k)] = std::this_thread::get_id();
-          arrived.fetch_add(1, std::memory_order_acq_rel);
-          const double give_up = now_seconds() + 0.001;
-          while (arrived.load(std::memory_order_acquire) < p && !missed.load(std::memory_order_relaxed))
-            if (now_seconds() > give_up) missed = true;
-          const int64_t i0 = k * n / p, i1 = (k + 1) * n / p;
-          int64_t calls = 0;
-          const double t0 = now_seconds();
-          double t = t0;
-          for (; calls == 0 || t - t0 < window; ++calls, t = now_seconds()) run_items(i0, i1);
-          per_call[static_cast<std::size_t>(k)] = (t - t0) / static_cast<double>(calls);
-        }
-      });
-      std::sort(who.begin(), who.end());
-      if (!missed && std::unique(who.begin(), who.end()) == who.end()) return per_call;
-    }
-    return {};
-  }
-
-  // Bytes an item reads (its input rows of its images, its channel blocks'
-  // weights) and writes (its outputs), each once: its demand on L2/L3/DRAM.
-  double item_bytes(const Item& it) const {
-    const int64_t rows_in = std::min(p_.padded_ih(), (it.oh1 - it.oh0 - 1) * p_.sh + p_.ekh());
-    const int64_t per_block = (p_.ocg() + conv_.oc_blocks() - 1) / conv_.oc_blocks();
-    const int64_t channels = std::min(p_.ocg(), (it.ocb1 - it.ocb0) * per_block);
-    const double input = double(it.n1 - it.n0) * p_.icg() * rows_in * p_.padded_iw();
-    const double weights = double(channels) * p_.icg() * p_.kh * p_.kw;
-    const double output = double(it.n1 - it.n0) * channels * (it.oh1 - it.oh0) * p_.ow();
-    return 4 * (input + weights + output);
-  }
-  double total_item_bytes() const {
-    double s = 0;
-    for (const auto& it : items_) s += item_bytes(it);
-    return s;
-  }
-
-  // The output lines a thread shares with another when this split's items are
-  // cut statically over `threads` threads (the most of any thread).
-  int64_t shared_lines(int64_t threads) const {
-    const auto shares = static_shares(static_items(), threads);
-    return shares.size() < 2 ? 0 : shared_output_lines(p_, conv_.oc_blocks(), shares);
-  }
-  // The packed-input lines a thread reads that another thread's share of the
-  // packing loop wrote (the most of any thread), both loops cut statically over
-  // `threads` threads. Even a split of one item has them: its packing loop
-  // still runs on every thread.
-  int64_t remote_input_lines(int64_t threads) const {
-    if (!conv_.input().copies() || threads < 2) return 0;
-    const int64_t bands = conv2d::ConvSplit(p_, conv_.oc_blocks(), static_cast<int>(threads)).pack_bands;
-    const int64_t jobs = p_.mb * bands;
-    auto packer = [&](int64_t n, int64_t row) {  // which thread packs input row `row` of image n
-      int64_t band = 0;
-      while ((band + 1) * p_.ih / bands <= row) ++band;
-      return static_share_of(n * bands + band, jobs, threads);
-    };
-    const double lines_per_row =
-        static_cast<double>(conv_.input().bytes()) / static_cast<double>(p_.mb * p_.ic * (p_.padded_ih())) / 64;
-    const auto shares = static_shares(static_items(), threads);
-    int64_t most = 0;
-    for (std::size_t k = 0; k < shares.size(); ++k) {
-      std::vector<int64_t> rows;  // (image, input row) pairs thread k reads and another thread packed
-      for (const Item& it : shares[k])
-        for (int64_t n = it.n0; n < it.n1; ++n)
-          for (int64_t r = std::max<int64_t>(0, it.oh0 * p_.sh - p_.pt);
-               r < std::min(p_.ih, (it.oh1 - 1) * p_.sh + p_.ekh() - p_.pt); ++r)
-            if (packer(n, r) != static_cast<int64_t>(k)) rows.push_back(n * p_.ih + r);
-      std::sort(rows.begin(), rows.end());
-      rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-      most = std::max(most, static_cast<int64_t>(static_cast<double>(rows.size()) * p_.icg() * lines_per_row));
-    }
-    return most;
-  }
-
- private:
-  // The items as a static split would cut them (nested's inner loop cuts each
-  // image into channel blocks, work-stolen; counted as if static too).
-  std::vector<Item> static_items() const {
-    if (strategy_ != "nested") return items_;
-    std::vector<Item> items;
-    for (const Item& it : items_)
-      for (int64_t b = it.ocb0; b < it.ocb1; ++b) items.push_back({it.n0, it.n1, it.g, it.oh0, it.oh1, b, b + 1});
-    return items;
-  }
   // Items [b, e), whole, one after another: a thread's static chunk.
   void run_items(int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) run_item(conv_, d_.input.data(), out_.data(), items_[static_cast<std::size_t>(i)]);
@@ -362,12 +239,6 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
           {{"work_seconds", work}, {"overhead_seconds", med(o)}, {"arenas", o}, {"arrival_seconds", med(a)},
            {"tail_seconds", med(tl)}, {"joined", t > 1 ? summarize(j).median : 1.0}});
     }
-  // Interleaved with everything else in the repetitions below.
-  const bool two = std::find_if(threads.begin(), threads.end(), [](int t) { return t >= 2; }) != threads.end();
-  std::vector<std::unique_ptr<SharedOutputProbe>> sharing;
-  if (two)
-    for (const auto& shape : kSharedOutputProbes)
-      sharing.push_back(std::make_unique<SharedOutputProbe>(default_isa(), shape));
   for (const auto& desc : shapes) {
     const Conv2dParams p = parse_conv2d(desc);
     const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
@@ -398,19 +269,12 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     // its host); its GFLOP/s is kept beside the sample.
     const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
     KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
-    std::unique_ptr<LayerCoreProbe> layer_cores;
-    if (two) layer_cores = std::make_unique<LayerCoreProbe>(p, d, default_isa());
-    // Each sample is bracketed by two probes: the host's slow phases come and go
-    // within a sample's ~20 ms, and one probe before it missed some of them.
-    std::vector<std::vector<double>> samples(runs.size()), probes(runs.size()), probes_after(runs.size());
+    std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
     // Per repetition, beside each sample: its split's items timed in a serial
-    // run (the 1-thread cost of every item) and, for a multi-thread split,
-    // each thread's static chunk timed alone; each right after a 1-thread probe
-    // of the calling core, so the model can keep only the quiet passes too.
-    std::vector<std::vector<std::vector<double>>> passes(runs.size()), chunks(runs.size());
-    std::vector<std::vector<double>> pass_probes(runs.size()), packs(runs.size()), chunk_probes(runs.size());
-    std::vector<std::vector<double>> trace_probes(runs.size()), together_probes(runs.size());
-    std::vector<nlohmann::json> together(runs.size(), nlohmann::json::array());
+    // run (the 1-thread cost of every item), right after a 1-thread probe of
+    // the calling core (the model weighs each pass by it).
+    std::vector<std::vector<std::vector<double>>> passes(runs.size());
+    std::vector<std::vector<double>> pass_probes(runs.size()), packs(runs.size()), trace_probes(runs.size());
     std::vector<nlohmann::json> traces(runs.size(), nlohmann::json::array());
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -422,51 +286,32 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
         // the steady state, as the model predicts it.
         runs[i]->run();
         samples[i].push_back(time_per_call([&] { runs[i]->run(); }, calls));
-        probes_after[i].push_back(runs[i]->probe_cores(probe));
         if (keys[i].first == "nested") continue;  // its items are the batch strategy's
         pass_probes[i].push_back(probe.run_slot(0));
         std::vector<double> tt(static_cast<std::size_t>(runs[i]->items()));
         double pack = 0;
         runs[i]->run(&tt, &pack, /*serial=*/true);
         passes[i].push_back(tt), packs[i].push_back(runs[i]->packs() ? pack : 0.0);
-        if (keys[i].second > 1) {
-          chunk_probes[i].push_back(probe.run_slot(0)), chunks[i].push_back(runs[i]->chunk_seconds());
-          if (runs[i]->items() > 1) {
-            together_probes[i].push_back(runs[i]->probe_cores(probe));
-            together[i].push_back(runs[i]->chunks_together(0.004));
-            trace_probes[i].push_back(runs[i]->probe_cores(probe));
-            traces[i].push_back(runs[i]->trace_loop(std::max<int64_t>(4, calls / 4)));
-          }
+        if (keys[i].second > 1 && runs[i]->items() > 1) {
+          trace_probes[i].push_back(runs[i]->probe_cores(probe));
+          traces[i].push_back(runs[i]->trace_loop(std::max<int64_t>(4, calls / 4)));
         }
       }
-      for (auto& probe_lines : sharing) probe_lines->sample();
-      if (layer_cores) layer_cores->sample(probe);
     }
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const Summary sm = summarize(samples[i]);
       nlohmann::json row = {{"strategy", keys[i].first}, {"threads", keys[i].second}, {"items", runs[i]->items()},
                             {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
-                            {"samples", samples[i]}, {"probe_gflops", probes[i]},
-                            {"probe_gflops_after", probes_after[i]},
-                            {"item_bytes_total", runs[i]->total_item_bytes()}};
+                            {"samples", samples[i]}, {"probe_gflops", probes[i]}};
       if (keys[i].first != "nested") {
         row["item_passes"] = passes[i], row["item_pass_probe_gflops"] = pass_probes[i];
         row["pack_passes"] = packs[i];
       }
-      if (!chunks[i].empty()) row["chunk_passes"] = chunks[i], row["chunk_probe_gflops"] = chunk_probes[i];
-      if (!together_probes[i].empty())
-        row["together_passes"] = together[i], row["together_probe_gflops"] = together_probes[i];
       if (!traces[i].empty()) row["in_loop"] = traces[i], row["in_loop_probe_gflops"] = trace_probes[i];
-      for (int64_t t : {2, 4, 8, 16, 64}) {
-        row["shared_output_lines"][std::to_string(t)] = runs[i]->shared_lines(t);
-        row["remote_input_lines"][std::to_string(t)] = runs[i]->remote_input_lines(t);
-      }
       sj["runs"].push_back(row);
     }
-    if (layer_cores) sj["layer_core_probe"] = layer_cores->summary();
     out["shapes"].push_back(sj);
   }
-  for (const auto& probe_lines : sharing) out["shared_output_probes"].push_back(probe_lines->summary());
   const std::string text = out.dump(1);
   if (json_path.empty()) fmt::print("{}\n", text);
   else std::ofstream(json_path) << text << "\n";
