@@ -52,6 +52,15 @@ void relu(std::span<const float> in, std::span<float> out, Isa isa) {
 
 void relu_inplace(std::span<float> x, Isa isa) { relu(x, x, isa); }
 
+void relu_backward(std::span<const float> y, std::span<const float> dy, std::span<float> dx) {
+  if (dy.size() != y.size() || dx.size() != y.size())
+    throw Error(dy.size() != y.size() ? "dy" : "dx", std::to_string(dy.size() != y.size() ? dy.size() : dx.size()),
+                "relu_backward needs y, dy and dx of one size (" + std::to_string(y.size()) + ")");
+  // PyTorch's threshold_backward on the result: the gradient passes where y > 0
+  // (and where y is NaN), and is 0 elsewhere. A loop the compiler vectorizes.
+  for (std::size_t i = 0; i < y.size(); ++i) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+}
+
 }  // namespace convlab
 
 #endif

@@ -29,6 +29,9 @@ inline float relu(float v) noexcept { return v > 0.0f || v != v ? v : 0.0f; }
 void relu(std::span<const float> in, std::span<float> out, Isa isa = default_isa());
 // x[i] = relu(x[i]).
 void relu_inplace(std::span<float> x, Isa isa = default_isa());
+// The backward, from the forward's output y: dx[i] = dy[i] where y[i] > 0 (or
+// NaN), else 0 (PyTorch's threshold_backward). dx may be dy itself.
+void relu_backward(std::span<const float> y, std::span<const float> dy, std::span<float> dx);
 
 namespace simd {
 

@@ -99,3 +99,14 @@ Verdict compare_indices(std::span<const int64_t> got, std::span<const int64_t> r
 }
 
 }  // namespace convlab
+
+namespace convlab {
+Verdict compare_reduction(DataMode mode, std::span<const float> got, std::span<const float> ref,
+                          std::span<const double> abs_sum, int64_t reduction_length) {
+  if (mode == DataMode::exact) return compare_exact(got, ref);
+  if (abs_sum.size() != ref.size())
+    throw Error("abs_sum", std::to_string(abs_sum.size()), "bounded mode needs one per output");
+  const double scale = kConvBoundFactor * FLT_EPSILON * static_cast<double>(reduction_length > 1 ? reduction_length : 1);
+  return compare(got, ref, [&](std::size_t i) { return scale * abs_sum[i] + kTiny; });
+}
+}  // namespace convlab

@@ -51,3 +51,11 @@ Verdict compare_pool2d(std::span<const float> got, std::span<const float> ref);
 Verdict compare_indices(std::span<const int64_t> got, std::span<const int64_t> ref);
 
 }  // namespace convlab
+
+namespace convlab {
+// The backward pass (conv_backward.cpp): compare_conv2d's rule with the
+// reduction length of the gradient at hand, K = oc/g*kh*kw for dx and
+// K = mb*oh*ow for dw and db; abs_sum from reference_conv2d_bwd_*.
+Verdict compare_reduction(DataMode mode, std::span<const float> got, std::span<const float> ref,
+                          std::span<const double> abs_sum, int64_t reduction_length);
+}  // namespace convlab
