@@ -44,5 +44,6 @@ void register_check(CLI::App& app, Context& ctx);
 void register_run(CLI::App& app, Context& ctx);
 void register_machine(CLI::App& app, Context& ctx);
 void register_memory(CLI::App& app, Context& ctx);
+void register_train(CLI::App& app, Context& ctx);
 
 }  // namespace convlab::cli

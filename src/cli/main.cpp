@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   register_run(app, ctx);
   register_machine(app, ctx);
   register_memory(app, ctx);
+  register_train(app, ctx);
   // CLI11 alone says only "A subcommand is required" for `convlab frobnicate`.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;
