@@ -62,6 +62,24 @@ std::string describe_net(const std::string& net, int64_t rows, int64_t cols);
 TrainResult train(const LabelledImages& train_set, const LabelledImages& test_set, const TrainOptions& options,
                   const std::function<void(const TrainProgress&)>& on_progress = {});
 
+// Q3's training step, measured: one steady-state step (forward, backward,
+// SGD update) of `net` on a batch of channels x rows x cols images, its peak
+// by the counting allocator against the figure computed from the shapes,
+// with or without gradient checkpointing (conv and ReLU outputs dropped in
+// the forward and recomputed segment by segment in the backward). The memory
+// pass runs plans that hold no workspace, so the figure is the network's
+// own; step_seconds times the same step with `timing`'s variants.
+struct StepMemory {
+  std::string net;
+  int64_t batch = 0;
+  bool checkpoint = false;
+  int64_t analytic = 0, measured = 0;
+  int64_t parameters = 0, activations = 0, recomputed = 0, indices = 0, gradient_buffers = 0, batch_bytes = 0;
+  double step_seconds = 0;
+};
+StepMemory measure_training_step(const std::string& net, int64_t batch, int64_t channels, int64_t rows,
+                                 int64_t cols, bool checkpoint, const TrainOptions& timing);
+
 // splitmix64, the generator of the initial weights and the data order.
 uint64_t splitmix64(uint64_t& state);
 

@@ -14,6 +14,7 @@
 #include "convlab/memory.hpp"
 #include "q3-memory/network.hpp"
 #include "convlab/registry.hpp"
+#include "convlab/train.hpp"
 #include "table.hpp"
 
 namespace convlab::cli {
@@ -195,11 +196,42 @@ void register_memory(CLI::App& app, Context& ctx) {
       }
       fmt::print("\nplan memory of every conv2d variant, per conv/linear layer:\n{}", ws.str());
 
+      // A real training step (forward, backward, SGD with momentum) of the
+      // trainer's network of this name (convlab/train.hpp; the seed one has a
+      // ReLU after each conv), measured by the counting allocator, with and
+      // without gradient checkpointing.
+      TrainOptions timing;
+      timing.threads = opt.threads;
+      nlohmann::json steps = nlohmann::json::array();
+      StepMemory plain_step;
+      for (bool checkpoint : {false, true}) {
+        const StepMemory sm = measure_training_step(name, net.batch, net.channels, net.height, net.width, checkpoint, timing);
+        if (!checkpoint) plain_step = sm;
+        all_agree = all_agree && sm.analytic == sm.measured;
+        fmt::print("training step{}: analytic {}, measured {} {} (weights, gradients, momentum {}; kept activations {}; "
+                   "argmax {}; gradient buffers {}; batch {}{}); {:.2f} ms per step\n",
+                   checkpoint ? ", gradient checkpointing" : "", bytes(sm.analytic), bytes(sm.measured),
+                   agree(sm.analytic, sm.measured), bytes(3 * sm.parameters), bytes(sm.activations), bytes(sm.indices),
+                   bytes(sm.gradient_buffers), bytes(sm.batch_bytes),
+                   checkpoint ? "; recomputed segment " + bytes(sm.recomputed) : std::string(), sm.step_seconds * 1e3);
+        if (checkpoint)
+          fmt::print("  checkpointing saves {} ({:.0f} %) for {:+.0f} % time per step (the conv layers run twice)\n",
+                     bytes(plain_step.measured - sm.measured),
+                     100.0 * double(plain_step.measured - sm.measured) / double(plain_step.measured),
+                     100.0 * (sm.step_seconds / plain_step.step_seconds - 1.0));
+        steps.push_back({{"checkpoint", checkpoint}, {"analytic", sm.analytic}, {"measured", sm.measured},
+                         {"parameters_x3", 3 * sm.parameters}, {"activations", sm.activations},
+                         {"recomputed", sm.recomputed}, {"indices", sm.indices},
+                         {"gradient_buffers", sm.gradient_buffers}, {"batch", sm.batch_bytes},
+                         {"step_seconds", sm.step_seconds}});
+      }
+
       nlohmann::json netj = {{"name", name}, {"input_bytes", input_bytes(net)}, {"layers", layers},
                              {"activation_bytes", act_sum}, {"parameter_bytes", param_sum},
                              {"peak_inference", {{"analytic", peaks.inference}, {"measured", inf.peak_bytes}, {"at", inf.peak_layer}}},
                              {"peak_training_forward", {{"analytic", peaks.training}, {"measured", trn.peak_bytes}, {"at", trn.peak_layer}}},
                              {"training_step_bytes", peaks.training_step},
+                             {"training_step_measured", steps},
                              {"forward_seconds", inf.seconds}, {"conv_seconds", conv_seconds},
                              {"variant_plans", ws_json}};
       if (o->sweep) {
