@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cfloat>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -26,6 +27,7 @@
 #include "convlab/error.hpp"
 #include "convlab/registry.hpp"
 #include "convlab/registry_backward.hpp"
+#include "convlab/suite.hpp"
 #include "shapes.hpp"
 #include "tester.hpp"
 
@@ -427,6 +429,72 @@ TEST(ConvBwd, DISABLED_BackwardTiming) {
       auto per_thread = conv2d_bwd::make_reduction_plan(p, o, conv2d_bwd::ReductionSplit::per_thread);
       std::printf("%s threads %d: bwd_weights reduction per-thread split %.1f GFLOP/s  [%s]\n", d, threads,
                   gf / median_seconds([&] { per_thread->run(x, dy, dw, db); }), per_thread->describe().c_str());
+    }
+  }
+}
+
+
+// The cifar and resnet50 suites' conv layers at 1 thread, every rung but the
+// naive ones and the baselines interleaved round by round (15 rounds: the
+// median and the best, the best being the steadier on a shared machine),
+// GFLOP/s with the forward's flops() as the work, and each over the forward.
+// flock /tmp/convlab-cpu.lock build/bwd/tests/convlab_tests --gtest_also_run_disabled_tests
+//   --gtest_filter='ConvBwd.DISABLED_SuiteTiming'
+TEST(ConvBwd, DISABLED_SuiteTiming) {
+  for (const char* suite : {"cifar", "resnet50"}) {
+    for (const auto& e : load_suite(suite)) {
+      const auto* pp = std::get_if<Conv2dParams>(&e.problem);
+      if (pp == nullptr) continue;
+      const char* only = std::getenv("CONVLAB_BWD_TIMING_LABEL");  // a substring of the labels to time
+      if (only != nullptr && e.label.find(only) == std::string::npos) continue;
+      const Conv2dParams& p = *pp;
+      Floats x(p.input_elems()), w(p.weight_elems()), b(p.bias_elems()), y(p.output_elems()), dy(p.output_elems());
+      fill_reals(x, 1), fill_reals(w, 2), fill_reals(b, 3), fill_reals(dy, 4);
+      Floats dx(x.size()), dw(w.size()), db(b.size());
+      const PlanOptions o{.threads = 1};
+      std::vector<std::string> names{"forward parallel"};
+      std::vector<std::function<void()>> runs;
+      auto fwd = conv2d_variant("parallel").plan(p, w, b, o);
+      runs.emplace_back([&] { fwd->run(x, y); });
+      std::vector<std::unique_ptr<ConvBwdDataPlan>> dplans;
+      std::vector<std::unique_ptr<ConvBwdWeightsPlan>> wplans;
+      for (const auto* v : conv2d_bwd_data_variants()) {
+        if (v->name() == "naive" || !v->supports(p)) continue;
+        dplans.push_back(v->plan(p, w, o));
+        names.push_back("data " + std::string(v->name()));
+        runs.emplace_back([&, pl = dplans.back().get()] { pl->run(dy, dx); });
+      }
+      for (const auto* v : conv2d_bwd_weights_variants()) {
+        if (v->name() == "naive" || !v->supports(p)) continue;
+        wplans.push_back(v->plan(p, o));
+        names.push_back("weights " + std::string(v->name()));
+        runs.emplace_back([&, pl = wplans.back().get()] { pl->run(x, dy, dw, db); });
+      }
+      std::vector<std::vector<double>> t(runs.size());
+      for (auto& r : runs) r();  // warm
+      const char* env_rounds = std::getenv("CONVLAB_BWD_TIMING_ROUNDS");
+      const int rounds = env_rounds != nullptr ? std::max(1, std::atoi(env_rounds)) : 15;
+      for (int round = 0; round < rounds; ++round)
+        for (std::size_t i = 0; i < runs.size(); ++i) {
+          const auto t0 = std::chrono::steady_clock::now();
+          runs[i]();
+          t[i].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+      const double gf = double(p.flops()) * 1e-9;
+      std::vector<double> rate, best;
+      for (auto& ti : t) {
+        std::sort(ti.begin(), ti.end());
+        rate.push_back(gf / ti[rounds / 2]);
+        best.push_back(gf / ti[0]);
+      }
+      std::printf("%s %s (%s)\n", suite, e.label.c_str(), format_descriptor(p).c_str());
+      for (std::size_t i = 0; i < runs.size(); ++i)
+        std::printf("  %-22s %7.1f GFLOP/s  %5.2fx forward   (best %7.1f, %5.2fx)\n", names[i].c_str(), rate[i],
+                    rate[i] / rate[0], best[i], best[i] / best[0]);
+      for (const auto& pl : wplans)
+        if (!pl->describe().empty()) std::printf("    [%s]\n", pl->describe().c_str());
+      for (const auto& pl : dplans)
+        if (!pl->describe().empty()) std::printf("    [%s]\n", pl->describe().c_str());
     }
   }
 }
