@@ -4,6 +4,14 @@
 // ladder, then the baselines) x every shape of the chosen suites x every
 // thread count, named
 //     conv2d/<variant>/<descriptor>/threads:<t>      (pool2d likewise)
+// With --pass bwd (or all) the backward's variants (registry_backward.hpp) too:
+//     conv2d_bwd_data/<variant>/<descriptor>/threads:<t>     plan.run(dy, dx)
+//     conv2d_bwd_weights/<variant>/<descriptor>/threads:<t>  plan.run(x, dy, dw, db)
+//     pool2d_bwd/<variant>/<descriptor>/threads:<t>          plan.run(dy, indices, dx)
+// counted as the forward's rows are: both conv2d gradients at the forward's
+// flops() (PyTorch's convention), pool2d_bwd in GB/s of its compulsory bytes
+// (dy, dx, and for max the argmax's 8 B per output). --variant takes their
+// names as op/name (conv2d_bwd_data/as_forward); a bare name is a forward one.
 // where <descriptor> is the canonical benchdnn descriptor without its n"label"
 // (the labels go to the row's label and to the "convlab" context). Google
 // Benchmark appends "/iterations:N/real_time" to every name (see below).
@@ -31,6 +39,7 @@
 //           measured on a working set at least as large, at this thread
 //           count: MachineInfo::bandwidth_roof), AI, bytes (per call)
 //   both:   plan_threads, peak (the roof used: GFLOP/s or GB/s; 0 when unknown)
+//   (conv2d_bwd_* rows count as conv2d, pool2d_bwd rows as pool2d)
 // A variant whose supports() says no is not registered: it is listed with its
 // reason on stderr and in the JSON context ("convlab" -> "skipped"), never
 // failed. A plan or run that throws despite supports() is a real failure: its
@@ -63,6 +72,7 @@
 #include "convlab/error.hpp"
 #include "convlab/machine.hpp"
 #include "convlab/registry.hpp"
+#include "convlab/registry_backward.hpp"
 #include "convlab/timed_job.hpp"
 #include "convlab/suite.hpp"
 #include "convlab/timing.hpp"
@@ -78,7 +88,7 @@ using namespace convlab;
 struct Options {
   std::vector<std::string> suites, shapes, variants;
   std::vector<int> threads;
-  std::string machine, json, isa;
+  std::string machine, json, isa, pass = "fwd";
   int reps = 5;
   double min_time = 0.05;
   bool no_interleave = false;
@@ -178,7 +188,7 @@ class Display : public benchmark::ConsoleReporter {
 
 // --- one benchmark --------------------------------------------------------------
 struct Bench {
-  std::string name;   // conv2d/<variant>/<descriptor>/threads:<t>
+  std::string name;   // <op>/<variant>/<descriptor>/threads:<t>
   std::string label;  // the shape's n"label"s
   bool is_conv = true;
   double work = 0;    // FLOPs (conv) or compulsory bytes (pool) per call
@@ -243,8 +253,13 @@ int run(int argc, char** argv) {
   Options o;
   app.add_option("--suite", o.suites, "Shape suite (repeatable; default seed)");
   app.add_option("--shape", o.shapes, "A shape descriptor (repeatable)");
-  app.add_option("--variant", o.variants, "Only these variants, comma-separated (default: all)")
+  app.add_option("--variant", o.variants,
+                 "Only these variants, comma-separated (default: all of --pass); a backward one as op/name, e.g. "
+                 "conv2d_bwd_data/as_forward")
       ->check(cli::comma_list());
+  app.add_option("--pass", o.pass,
+                 "fwd (default), bwd (conv2d_bwd_data, conv2d_bwd_weights, pool2d_bwd rows) or all")
+      ->check(CLI::IsMember({"fwd", "bwd", "all"}));
   app.add_option("--threads", o.threads, fmt::format("Thread counts, comma-separated (default here: {})", fmt::join(parse_threads({}), ",")))
       ->delimiter(',')
       ->check(cli::threads_range());
@@ -290,11 +305,8 @@ int run(int argc, char** argv) {
   const Isa isa = o.isa.empty() ? default_isa() : parse_runnable_isa(o.isa);
   cap_library_isa(isa);
   o.variants = cli::split_items(o.variants);
-  for (const auto& v : o.variants)
-    if (!find_conv2d_variant(v) && !find_pool2d_variant(v)) throw Error("variant", v, "no such variant");
-  auto selected = [&](std::string_view name) {
-    return o.variants.empty() || std::find(o.variants.begin(), o.variants.end(), name) != o.variants.end();
-  };
+  const Pass pass = parse_pass(o.pass);
+  const VariantSelection selection(o.variants, pass);  // throws naming variant (or pass) up front
 
   std::optional<MachineInfo> machine;
   if (!o.machine.empty()) machine = load_machine(o.machine);
@@ -368,31 +380,30 @@ int run(int argc, char** argv) {
                      is_conv ? fmt::format("{} FMA peak", to_string(isa)) : std::string("stream bandwidth"), t,
                      is_conv ? "peak" : "bw");
       }
-      auto make = [&](std::string_view variant, bool compute_only) {
+      // op: the forward's or a backward's (conv2d_bwd_* count as conv2d, pool2d_bwd as pool2d).
+      auto make = [&](const char* op, std::string_view variant, bool compute_only) {
         auto b = std::make_shared<Bench>();
-        b->name = fmt::format("{}/{}{}/{}/threads:{}", is_conv ? "conv2d" : "pool2d", variant,
-                              compute_only ? ":compute" : "", desc, t);
+        b->name = fmt::format("{}/{}{}/{}/threads:{}", op, variant, compute_only ? ":compute" : "", desc, t);
         b->label = label;
         b->is_conv = is_conv;
         b->threads = t;
         b->roof = roof;
         return b;
       };
-      auto skip = [&](std::string_view variant, const std::string& reason) {
-        const std::string name = fmt::format("{}/{}/{}/threads:{}", is_conv ? "conv2d" : "pool2d", variant, desc, t);
+      auto skip = [&](const char* op, std::string_view variant, const std::string& reason) {
+        const std::string name = fmt::format("{}/{}/{}/threads:{}", op, variant, desc, t);
         skipped.push_back({{"name", name}, {"reason", reason}});
       };
-      for (const std::string_view variant : variant_names(shape.problem)) {
-        if (!selected(variant)) continue;
-        auto b = make(variant, false);
+      for (const auto& [op, variant] : selection.on(shape.problem)) {
+        auto b = make(op, variant, false);
         if (!filter_selects(filter, b->name)) continue;
-        if (const Support s = supports(shape.problem, variant); !s) {
-          skip(variant, s.reason);
+        if (const Support s = supports(shape.problem, op, variant); !s) {
+          skip(op, variant, s.reason);
           continue;
         }
         std::shared_ptr<TimedJob> job;
         try {
-          job = std::make_shared<TimedJob>(make_timed_job(shape.problem, variant, opt));
+          job = std::make_shared<TimedJob>(make_timed_job(shape.problem, op, variant, opt));
         } catch (const convlab::Error& e) {
           if (e.field() == "memory") throw;  // the shape cannot fit this machine: bad input, refused up front
           b->error = fmt::format("plan() failed although supports() said yes: {}", e.what());
@@ -406,13 +417,18 @@ int run(int argc, char** argv) {
         b->flops = job->flops;
         b->bytes = job->bytes;
         b->work = job->work;
+        if (machine && !is_conv && job->bytes != static_cast<double>(std::get<Pool2dParams>(shape.problem).min_bytes())) {
+          // pool2d_bwd: the bandwidth measured on a working set at least as large as its own bytes.
+          const auto bw = machine->bandwidth_roof(t, static_cast<int64_t>(job->bytes));
+          b->roof = bw ? *bw : 0.0;
+        }
         b->warm = job->call;
         b->call = job->call;
         b->keep_alive = job;
         if (!job->describe.empty()) plans[b->name] = job->describe;
         benches.push_back(b);
         if (job->compute_only) {
-          auto c = make(variant, true);
+          auto c = make(op, variant, true);
           if (!filter_selects(filter, c->name)) continue;
           c->flops = b->flops;
           c->bytes = b->bytes;
@@ -516,6 +532,17 @@ int run(int argc, char** argv) {
   for (const PoolVariant* v : pool2d_variants())
     ctx["variants"].push_back({{"op", "pool2d"}, {"name", v->name()}, {"kind", to_string(v->kind())},
                                {"summary", v->summary()}});
+  if (pass != Pass::fwd) {  // the default's context stays as it was
+    ctx["pass"] = to_string(pass);
+    auto add = [&](const char* op, const auto& list) {
+      for (const auto* v : list)
+        ctx["variants"].push_back({{"op", op}, {"name", v->name()}, {"kind", to_string(v->kind())},
+                                   {"summary", v->summary()}});
+    };
+    add(kConv2dBwdData, conv2d_bwd_data_variants());
+    add(kConv2dBwdWeights, conv2d_bwd_weights_variants());
+    add(kPool2dBwd, pool2d_bwd_variants());
+  }
 #if CONVLAB_HAVE_DNNL
   const auto* dv = dnnl::version();
   ctx["onednn_version"] = fmt::format("{}.{}.{}", dv->major, dv->minor, dv->patch);

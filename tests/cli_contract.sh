@@ -79,6 +79,20 @@ expect 0 - -- check --shape avg_np:mb1ic2ih2kh5sh4ph1ceil1
 expect 0 - -- check --shape avg_p:mb1ic3ih8kh2div3
 expect 0 - -- check --shape max:mb1ic3ih8kh2idx1
 expect 0 - -- run --variant naive --shape mb0ic3ih8oc4kh3 --reps 2 --min-time 0.001
+# The backward pass (--pass bwd|all): checked and timed through the same commands.
+expect 0 - -- check --pass bwd --shape mb2ic3ih9oc4kh3ph1
+expect 0 - -- check --pass bwd --shape max:mb1ic2ih8kh2
+expect 0 - -- check --pass all --shape avg_p:mb1ic2ih7kh3sh2ph1 --shape max:mb1ic2ih8kh2relu1
+expect 0 - -- run --pass bwd --variant conv2d_bwd_data/naive,conv2d_bwd_data/as_forward --shape mb1ic3ih9oc4kh3 --reps 2 --min-time 0.001
+expect 0 - -- run --pass all --variant naive,pool2d_bwd/naive --shape max:mb1ic2ih8kh2 --reps 2 --min-time 0.001
+expect 0 - -- list --pass all --shape mb1ic3ih9oc4kh3
+expect 2 pass -- check --pass sideways --shape mb1ic3ih9oc4kh3
+expect 2 pass -- run --pass sideways --variant naive --shape mb1ic3ih9oc4kh3
+expect 2 pass -- list --pass sideways
+expect 2 variant= -- check --pass bwd --variant conv2d_bwd_data/nosuch --shape mb1ic3ih9oc4kh3
+expect 2 variant= -- run --pass bwd --variant conv2d_bwd_weights/nosuch --shape mb1ic3ih9oc4kh3
+expect 2 variant= -- run --pass bwd --variant nosuch/naive --shape mb1ic3ih9oc4kh3
+expect 2 pass= -- run --variant conv2d_bwd_data/naive --shape mb1ic3ih9oc4kh3
 
 # A variant of the other op is named as skipped, not dropped without a word.
 out=$("$cli" run --variant naive,reordered --shape max:mb1ic1ih8kh2 --reps 1 --min-time 0.001 2>&1)
@@ -112,6 +126,9 @@ if [[ -n $bench ]]; then
   expect 2 json -- --shape mb1ic3ih28oc16kh3 --variant naive --json /nonexistent/dir/bench.json
   expect 2 memory= -- --shape mb1024ic512ih512oc512kh3 --variant naive --reps 1
   expect 2 variant -- --shape mb1ic3ih28oc16kh3 --variant ,naive
+  expect 0 - -- --pass bwd --shape mb1ic3ih9oc4kh3 --shape max:mb1ic2ih8kh2 --threads 1 --list
+  expect 2 pass -- --pass sideways --shape mb1ic3ih9oc4kh3 --variant naive
+  expect 2 variant -- --pass bwd --shape mb1ic3ih9oc4kh3 --variant conv2d_bwd_data/nosuch
 fi
 
 if [[ $failures -gt 0 ]]; then

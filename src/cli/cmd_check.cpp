@@ -1,7 +1,9 @@
-// convlab check [--suite NAME | --shape DESC]... [--variant NAME,...]
+// convlab check [--suite NAME | --shape DESC]... [--variant NAME,...] [--pass fwd|bwd|all]
 //   Every selected variant against the reference: integer-valued inputs
 //   compared exactly, random reals within the bound of compare.hpp.
-//   Exit 1 if any row fails.
+//   --pass bwd (or all) checks the backward's variants too (conv2d_bwd_data,
+//   conv2d_bwd_weights, pool2d_bwd) against their oracles (check.hpp:
+//   ConvBwdCase, PoolBwdCase). Exit 1 if any row fails.
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
@@ -20,7 +22,7 @@ namespace {
 struct Options {
   std::vector<std::string> suites, shapes, variants, modes{"exact", "bounded"};
   std::vector<int> threads{1};
-  std::string isa;
+  std::string isa, pass = "fwd";
   uint64_t seed = 1;
 };
 
@@ -33,8 +35,11 @@ void register_check(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<Options>();
   cmd->add_option("--suite", o->suites, "Shape suite name or file (repeatable; default: seed)");
   cmd->add_option("--shape", o->shapes, "A shape descriptor (repeatable)");
-  cmd->add_option("--variant", o->variants, "Variant name(s), comma-separated (default: all)")
+  cmd->add_option("--variant", o->variants,
+                  "Variant name(s), comma-separated (default: all of --pass); a backward one as op/name, e.g. "
+                  "conv2d_bwd_data/as_forward")
       ->check(comma_list());
+  add_pass_option(cmd, o->pass);
   cmd->add_option("--mode", o->modes, "exact, bounded or both (default)")
       ->delimiter(',')
       ->check(CLI::IsMember({"exact", "bounded"}));
@@ -46,7 +51,7 @@ void register_check(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx] {
     const auto problems = select_problems(o->suites, o->shapes, "seed");
     o->variants = split_items(o->variants);
-    const VariantFilter filter(o->variants);
+    const VariantSelection selection(o->variants, parse_pass(o->pass));
     PlanOptions base;
     base.isa = isa_option(o->isa);
 
@@ -70,12 +75,11 @@ void register_check(CLI::App& app, Context& ctx) {
           fmt::print(stderr, "[{}/{}] {} ({})\n", ++step, problems.size() * o->modes.size(),
                      format_descriptor(entry.problem, entry.label), mode_name);
         const ProblemCase c(entry.problem, mode, o->seed);
-        for (std::string_view name : variant_names(entry.problem)) {
-          if (!filter.selects(name)) continue;
+        for (const auto& [op, name] : selection.on(entry.problem)) {
           for (int th : o->threads) {
             PlanOptions opt = base;
             opt.threads = th;
-            record(c.op(), c.check(name, opt), entry);
+            record(op, c.check(op, name, opt), entry);
           }
         }
       }

@@ -1,5 +1,6 @@
-// convlab list [--shape DESC]: every variant and baseline with its summary;
-// with a shape, whether each supports it and why not.
+// convlab list [--shape DESC] [--pass fwd|bwd|all]: every variant and baseline
+// with its summary; with a shape, whether each supports it and why not. --pass
+// bwd lists the backward's (conv2d_bwd_data, conv2d_bwd_weights, pool2d_bwd), all both.
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include "common.hpp"
 #include "convlab/descriptor.hpp"
 #include "convlab/registry.hpp"
+#include "convlab/registry_backward.hpp"
+#include "convlab/timed_job.hpp"
 #include "table.hpp"
 
 namespace convlab::cli {
@@ -42,35 +45,52 @@ struct Entry {
   std::string op, name, kind, text;  // text: the summary, or with --shape whether it supports it
 };
 
+// An op's variants as (name, kind, summary), in list order.
+struct Listed {
+  std::string_view name;
+  VariantKind kind;
+  std::string_view summary;
+};
+template <class List>
+std::vector<Listed> listed_of(const List& list) {
+  std::vector<Listed> out;
+  for (const auto* v : list) out.push_back({v->name(), v->kind(), v->summary()});
+  return out;
+}
+std::vector<Listed> listed(std::string_view op) {
+  if (op == kConv2d) return listed_of(conv2d_variants());
+  if (op == kPool2d) return listed_of(pool2d_variants());
+  if (op == kConv2dBwdData) return listed_of(conv2d_bwd_data_variants());
+  if (op == kConv2dBwdWeights) return listed_of(conv2d_bwd_weights_variants());
+  return listed_of(pool2d_bwd_variants());
+}
+
 }  // namespace
 
 void register_list(CLI::App& app, Context&) {
   auto* cmd = app.add_subcommand("list", "List every variant (study order) and baseline");
   auto shape = std::make_shared<std::string>();
+  auto pass = std::make_shared<std::string>("fwd");
   cmd->add_option("--shape", *shape, "Say whether each variant supports this shape, and why not");
-  cmd->callback([shape] {
+  add_pass_option(cmd, *pass);
+  cmd->callback([shape, pass] {
     std::optional<Problem> problem;
     if (!shape->empty()) problem = parse_problem(*shape);
-    const bool conv_shape = problem && std::holds_alternative<Conv2dParams>(*problem);
-    const bool pool_shape = problem && std::holds_alternative<Pool2dParams>(*problem);
 
     std::vector<Entry> entries;
     auto support = [](const Support& s) { return s ? std::string("yes") : "no: " + s.reason; };
-    for (const auto* v : conv2d_variants())
-      if (!pool_shape)
-        entries.push_back({"conv2d", std::string(v->name()), to_string(v->kind()),
-                           conv_shape ? support(v->supports(std::get<Conv2dParams>(*problem)))
-                                      : std::string(v->summary())});
-    for (const auto* v : pool2d_variants())
-      if (!conv_shape)
-        entries.push_back({"pool2d", std::string(v->name()), to_string(v->kind()),
-                           pool_shape ? support(v->supports(std::get<Pool2dParams>(*problem)))
-                                      : std::string(v->summary())});
+    for (const char* op : ops_of(parse_pass(*pass))) {
+      if (problem && !op_applies(op, *problem)) continue;
+      for (const Listed& v : listed(op))
+        entries.push_back({op, std::string(v.name), to_string(v.kind),
+                           problem ? support(supports(*problem, op, v.name)) : std::string(v.summary)});
+    }
 
     // The last column wraps so that the table stays within kWidth columns.
-    std::size_t used = 0;
+    std::size_t used = 0, op_width = 0;
     for (const auto& e : entries) used = std::max(used, e.name.size());
-    used += std::string("conv2d").size() + std::string("baseline").size() + 3 * 2;
+    for (const auto& e : entries) op_width = std::max(op_width, e.op.size());
+    used += op_width + std::string("baseline").size() + 3 * 2;
     const std::size_t room = kWidth > used + 20 ? kWidth - used : 20;
     if (problem) fmt::print("supports {}:\n", format_descriptor(*problem));
     Table t({"op", "variant", "kind", problem ? "supported" : "summary"});

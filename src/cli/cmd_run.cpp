@@ -5,6 +5,10 @@
 //   turns within every repetition, so machine drift hits all of them alike.
 //   Reports median, min and max over the repetitions: GFLOP/s for conv2d,
 //   GB/s of compulsory traffic for pool2d.
+//   --pass bwd (or all) lets --variant name backward variants as op/name
+//   (conv2d_bwd_data/as_forward, conv2d_bwd_weights/reduction, pool2d_bwd/naive);
+//   bare names stay forward variants (a forward row first makes the x column
+//   backward/forward: both count the forward's FLOPs). pool2d_bwd: GB/s.
 #include <fmt/core.h>
 
 #include <fmt/ranges.h>
@@ -36,12 +40,12 @@ struct Options {
   bool peak = false;
   bool bandwidth = false;
   bool json = false;
-  std::string isa;
+  std::string isa, pass = "fwd";
 };
 
 // A timed job and its samples.
 struct Job {
-  std::string variant, shape;
+  std::string variant, shape;  // variant: the bare name (the op is timed.op)
   TimedJob timed;
   int64_t calls = 1;
   std::vector<double> seconds;
@@ -62,9 +66,12 @@ std::string duration(double s) {
 void register_run(CLI::App& app, Context&) {
   auto* cmd = app.add_subcommand("run", "Time variants side by side (medians over repetitions)");
   auto o = std::make_shared<Options>();
-  cmd->add_option("--variant", o->variants, "Variant name(s), comma-separated; first is the baseline of the x column")
+  cmd->add_option("--variant", o->variants,
+                  "Variant name(s), comma-separated; first is the baseline of the x column; a backward one as "
+                  "op/name (needs --pass bwd or all), e.g. conv2d_bwd_data/as_forward")
       ->required()
       ->check(comma_list());
+  add_pass_option(cmd, o->pass);
   cmd->add_option("--shape", o->shapes, "Shape descriptor (repeatable)");
   cmd->add_option("--suite", o->suites, "Shape suite (repeatable)");
   cmd->add_option("--threads", o->threads, "Threads for the plans (default 1)")->check(threads_range());
@@ -80,7 +87,7 @@ void register_run(CLI::App& app, Context&) {
       throw Error("shape", "", "give at least one --shape or --suite");
     const auto problems = select_problems(o->suites, o->shapes, "");
     o->variants = split_items(o->variants);
-    const VariantFilter known(o->variants);  // rejects unknown names up front
+    const VariantSelection selection(o->variants, parse_pass(o->pass));  // rejects unknown names up front
     PlanOptions opt;
     opt.threads = o->threads;
     opt.isa = isa_option(o->isa);
@@ -89,18 +96,24 @@ void register_run(CLI::App& app, Context&) {
     std::vector<Job> jobs;
     std::vector<std::string> skipped;
     for (const auto& e : problems) {
-      const auto names = variant_names(e.problem);
-      for (const auto& name : o->variants) {
+      for (const VariantRef& ref : selection.refs()) {
         const std::string shape = format_descriptor(e.problem, e.label);
-        if (std::find(names.begin(), names.end(), name) == names.end()) {  // the other op's variant
-          skipped.push_back(fmt::format("{} on {}: no {} variant has that name", name, shape, op_name(e.problem)));
+        const char* op = ref.op != nullptr ? ref.op : op_name(e.problem);
+        if (!op_applies(op, e.problem)) {  // a backward variant of the other kind's op
+          skipped.push_back(fmt::format("{} on {}: a {} variant does not run on a {} shape", ref.text, shape, op,
+                                        op_name(e.problem)));
           continue;
         }
-        if (const Support s = supports(e.problem, name); !s) {
-          skipped.push_back(name + " on " + shape + ": " + s.reason);
+        const auto names = variant_names(op);
+        if (std::find(names.begin(), names.end(), ref.name) == names.end()) {  // the other op's variant
+          skipped.push_back(fmt::format("{} on {}: no {} variant has that name", ref.text, shape, op));
           continue;
         }
-        jobs.push_back({name, shape, make_timed_job(e.problem, name, opt)});
+        if (const Support s = supports(e.problem, op, ref.name); !s) {
+          skipped.push_back(ref.text + " on " + shape + ": " + s.reason);
+          continue;
+        }
+        jobs.push_back({ref.name, shape, make_timed_job(e.problem, op, ref.name, opt)});
       }
     }
     if (jobs.empty()) throw Error("variant", fmt::format("{}", fmt::join(o->variants, ",")),

@@ -25,6 +25,7 @@ struct Options {
   TrainOptions train;
   std::string data;
   std::string json, png;
+  bool profile = false;
 };
 
 nlohmann::json to_json(const TrainOptions& o, const TrainResult& r, const std::string& data) {
@@ -32,12 +33,13 @@ nlohmann::json to_json(const TrainOptions& o, const TrainResult& r, const std::s
                       {"epochs_run", o.epochs}, {"lr", o.lr}, {"momentum", o.momentum}, {"seed", o.seed},
                       {"threads", o.threads}, {"data", data}, {"cpu", describe_machine().cpu_model},
                       {"variants", {{"conv2d", o.conv}, {"conv2d_bwd_data", o.bwd_data},
-                                    {"conv2d_bwd_weights", o.bwd_weights}, {"pool2d", "naive (idx1)"},
+                                    {"conv2d_bwd_weights", o.bwd_weights}, {"pool2d", "interior_edge (idx1)"},
                                     {"pool2d_bwd", "naive"}}}};
   for (const EpochRecord& e : r.epochs)
     j["epochs"].push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
                            {"test_loss", e.test_loss}, {"test_accuracy", e.test_accuracy}, {"seconds", e.seconds},
                            {"images_per_second", e.images_per_second}});
+  for (const auto& [what, seconds] : r.profile) j["profile_seconds"][what] = seconds;
   for (const TrainProgress& p : r.curve)
     j["curve"].push_back({{"epoch", p.epoch}, {"batch", p.batch}, {"batches", p.batches}, {"loss", p.loss},
                           {"accuracy", p.accuracy}, {"images_per_second", p.images_per_second}});
@@ -65,10 +67,11 @@ void register_train(CLI::App& app, Context& ctx) {
   cmd->add_option("--progress-every", t.progress_every, "Batches between progress lines (default 200; 0: none)")
       ->check(cli::integer_in(0, 1 << 30));
   cmd->add_option("--conv", t.conv, "conv2d forward variant (default best)");
-  cmd->add_option("--bwd-data", t.bwd_data, "conv2d_bwd_data variant (default as_forward; reference: the oracle)");
-  cmd->add_option("--bwd-weights", t.bwd_weights, "conv2d_bwd_weights variant (default reduction; reference: the oracle)");
+  cmd->add_option("--bwd-data", t.bwd_data, "conv2d_bwd_data variant (default phases; reference: the oracle)");
+  cmd->add_option("--bwd-weights", t.bwd_weights, "conv2d_bwd_weights variant (default gemm; reference: the oracle)");
   cmd->add_option("--data", o->data, "Fashion-MNIST's folder (default: $CONVLAB_FASHION_MNIST or Debian's "
                                      "/usr/share/datasets/fashion-mnist; scripts/setup installs it)");
+  cmd->add_flag("--profile", o->profile, "Print the seconds per layer and phase (forward, plans, backward, update)");
   cmd->add_option("--json", o->json, "Write every figure and the curve as JSON here")->check(writable_file());
   cmd->add_option("--png", o->png, "Plot the loss/accuracy curve here (needs --json)")->check(writable_file());
   cmd->callback([o, &ctx] {
@@ -92,6 +95,13 @@ void register_train(CLI::App& app, Context& ctx) {
                  "accuracy {:.2f} %\n",
                  e.epoch, e.train_loss, 100 * e.train_accuracy, e.seconds, e.images_per_second, e.test_loss,
                  100 * e.test_accuracy);
+    if (o->profile) {
+      double total = 0;
+      for (const auto& [what, seconds] : r.profile) total += seconds;
+      fmt::print("\nwhere the time went (every epoch, training and evaluation; layer, kind, phase):\n");
+      for (const auto& [what, seconds] : r.profile)
+        fmt::print("  {:<40} {:8.2f} s {:5.1f} %\n", what, seconds, 100 * seconds / total);
+    }
     if (!o->json.empty()) {
       std::ofstream(o->json) << to_json(t, r, dir.string()).dump(1) << "\n";
       fmt::print("wrote {}\n", o->json);

@@ -5,7 +5,6 @@
 #include <cstdlib>
 
 #include "convlab/error.hpp"
-#include "convlab/registry.hpp"
 
 namespace convlab::cli {
 
@@ -25,21 +24,10 @@ std::vector<SuiteEntry> select_problems(const std::vector<std::string>& suites,
   return out;
 }
 
-VariantFilter::VariantFilter(std::vector<std::string> names) : names_(std::move(names)) {
-  for (const auto& n : names_) {
-    if (find_conv2d_variant(n) || find_pool2d_variant(n)) continue;
-    std::string known;
-    for (const auto* v : conv2d_variants()) known += " conv2d/" + std::string(v->name());
-    for (const auto* v : pool2d_variants()) known += " pool2d/" + std::string(v->name());
-    throw Error("variant", n, "no such variant (known:" + known + ")");
-  }
-}
-
-bool VariantFilter::selects(std::string_view name) const {
-  if (names_.empty()) return true;
-  for (const auto& n : names_)
-    if (n == name) return true;
-  return false;
+void add_pass_option(CLI::App* cmd, std::string& pass) {
+  cmd->add_option("--pass", pass,
+                  "fwd (default), bwd (conv2d_bwd_data, conv2d_bwd_weights, pool2d_bwd) or all")
+      ->check(CLI::IsMember({"fwd", "bwd", "all"}));
 }
 
 Isa isa_option(const std::string& text) {

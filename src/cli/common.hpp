@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "convlab/suite.hpp"
+#include "convlab/timed_job.hpp"
 #include "convlab/variant.hpp"
 
 namespace convlab::cli {
@@ -21,16 +22,13 @@ std::vector<SuiteEntry> select_problems(const std::vector<std::string>& suites,
                                         const std::vector<std::string>& shapes,
                                         const std::string& fallback_suite);
 
-// --variant NAME[,NAME...]: empty selects all. Unknown names throw
-// convlab::Error("variant", name, "... known: ...").
-class VariantFilter {
- public:
-  explicit VariantFilter(std::vector<std::string> names);
-  bool selects(std::string_view name) const;
-
- private:
-  std::vector<std::string> names_;
-};
+// --pass fwd|bwd|all (default fwd): which lists of variants the command walks
+// (timed_job.hpp: Pass, VariantSelection). A bad value exits 2 naming pass.
+void add_pass_option(CLI::App* cmd, std::string& pass);
+// --variant NAME[,NAME...] (bare: a forward variant; or op/NAME, e.g.
+// conv2d_bwd_data/as_forward) under --pass: VariantSelection. Unknown names
+// throw convlab::Error("variant", name, "... known: ..."), a backward name
+// under --pass fwd convlab::Error("pass", ...).
 
 // --isa: empty means default_isa(). Throws convlab::Error("isa", ...).
 Isa isa_option(const std::string& text);

@@ -199,7 +199,7 @@ class LadderPoolVariant final : public PoolVariant {
   Support supports(const Pool2dParams& p) const override {
     if constexpr (requires { Plan::kWritesIndices; }) return Support::yes();
     else if (p.indices)
-      return Support::no("writes no indices (idx1: max_pool2d's return_indices); the naive step does");
+      return Support::no("writes no indices (idx1: max_pool2d's return_indices); the naive and interior_edge steps do");
     return Support::yes();
   }
 
