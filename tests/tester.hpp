@@ -113,8 +113,8 @@ class PoolTester {
   PoolTester& divisor(int64_t d) { return p_.divisor = d, *this; }
   PoolTester& indices(bool i) { return p_.indices = i, *this; }
 
-  // Every ladder step takes every shape, except that only the naive step
-  // writes indices (idx1).
+  // Every ladder step takes every shape, except that only the scalar steps
+  // (naive, interior_edge) write indices (idx1).
   void check(const PoolVariant& v, DataMode mode, uint64_t seed = 1) const {
     SCOPED_TRACE(format_descriptor(p_));
     expect_pass(PoolCase(p_, mode, seed).check(v, o_), must_support(v));
@@ -125,7 +125,7 @@ class PoolTester {
     for (const auto* v : pool2d_variants()) expect_pass(c.check(*v, o_), must_support(*v));
   }
   bool must_support(const PoolVariant& v) const {
-    return v.kind() == VariantKind::ladder && (!p_.indices || v.name() == "naive");
+    return v.kind() == VariantKind::ladder && (!p_.indices || v.name() == "naive" || v.name() == "interior_edge");
   }
 
  private:

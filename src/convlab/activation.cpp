@@ -9,8 +9,13 @@ struct ReluLoop {
   template <class Arch>
   void operator()(Arch, const float* in, float* out, int64_t n) const;
 };
+struct ReluBackwardLoop {
+  template <class Arch>
+  void operator()(Arch, const float* y, const float* dy, float* dx, int64_t n) const;
+};
 }  // namespace convlab::activation_detail
 CONVLAB_DECLARE_KERNEL(convlab::activation_detail::ReluLoop, const float*, float*, int64_t);
+CONVLAB_DECLARE_KERNEL(convlab::activation_detail::ReluBackwardLoop, const float*, const float*, float*, int64_t);
 
 #if CONVLAB_ARCH_PASS
 
@@ -28,6 +33,22 @@ void convlab::activation_detail::ReluLoop::operator()(Arch, const float* in, flo
   for (; i < n; ++i) out[i] = simd::relu(Arch{}, in[i]);
 }
 CONVLAB_DEFINE_KERNEL(convlab::activation_detail::ReluLoop, const float*, float*, int64_t);
+
+// The backward: dy where y > 0 or y is NaN (!(y <= 0)), else +0.
+template <class Arch>
+void convlab::activation_detail::ReluBackwardLoop::operator()(Arch, const float* y, const float* dy, float* dx,
+                                                               int64_t n) const {
+  using B = simd::floats<Arch>;
+  constexpr int64_t V = B::size;
+  const B zero(0.0f);
+  int64_t i = 0;
+  for (; i + V <= n; i += V) {
+    const B yv = B::load_unaligned(y + i), g = B::load_unaligned(dy + i);
+    xsimd::select(!(yv <= zero), g, zero).store_unaligned(dx + i);
+  }
+  for (; i < n; ++i) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+}
+CONVLAB_DEFINE_KERNEL(convlab::activation_detail::ReluBackwardLoop, const float*, const float*, float*, int64_t);
 
 #else  // baseline pass
 
@@ -57,8 +78,10 @@ void relu_backward(std::span<const float> y, std::span<const float> dy, std::spa
     throw Error(dy.size() != y.size() ? "dy" : "dx", std::to_string(dy.size() != y.size() ? dy.size() : dx.size()),
                 "relu_backward needs y, dy and dx of one size (" + std::to_string(y.size()) + ")");
   // PyTorch's threshold_backward on the result: the gradient passes where y > 0
-  // (and where y is NaN), and is 0 elsewhere. A loop the compiler vectorizes.
-  for (std::size_t i = 0; i < y.size(); ++i) dx[i] = y[i] <= 0.0f ? 0.0f : dy[i];
+  // (and where y is NaN), and is 0 elsewhere.
+  if (y.empty()) return;
+  simd::dispatch(default_isa(), activation_detail::ReluBackwardLoop{}, y.data(), dy.data(), dx.data(),
+                 static_cast<int64_t>(y.size()));
 }
 
 }  // namespace convlab

@@ -28,6 +28,10 @@ uint64_t splitmix64(uint64_t& state) {
 
 namespace {
 
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 // Every buffer of a training step is counted (convlab/memory.hpp), so the
 // memory study can measure a step's peak and hold its analytic figure to it.
 using Floats = std::vector<float, memory::Allocator<float>>;
@@ -168,16 +172,34 @@ class Model {
         case LayerSpec::conv:
         case LayerSpec::linear: {
           const Conv2dParams p = l.conv_params(mb);
+          double t0 = now();
           if (o_.bwd_weights == "reference") reference_conv2d_bwd_weights(p, input, dy, l.dweights, l.dbias);
           else weights_plan(l, mb).run(input, dy, l.dweights, l.dbias);
+          charge(i, "backward weights", t0);
           if (i > 0) {
-            if (o_.bwd_data == "reference") reference_conv2d_bwd_data(p, dy, l.weights, dx);
-            else conv2d_bwd_data_variant(o_.bwd_data).plan(p, l.weights, options_)->run(dy, dx);
+            if (o_.bwd_data == "reference") {
+              reference_conv2d_bwd_data(p, dy, l.weights, dx);
+            } else {
+              auto plan = conv2d_bwd_data_variant(o_.bwd_data).plan(p, l.weights, options_);
+              charge(i, "backward data plan", t0);
+              plan->run(dy, dx);
+            }
+            charge(i, "backward data", t0);
           }
           break;
         }
-        case LayerSpec::relu: relu_backward(l.out.span(), dy, dx); break;
-        case LayerSpec::maxpool: pool_bwd_plan(l, mb).run(dy, l.indices, dx); break;
+        case LayerSpec::relu: {
+          double t0 = now();
+          relu_backward(l.out.span(), dy, dx);
+          charge(i, "backward", t0);
+          break;
+        }
+        case LayerSpec::maxpool: {
+          double t0 = now();
+          pool_bwd_plan(l, mb).run(dy, l.indices, dx);
+          charge(i, "backward", t0);
+          break;
+        }
         case LayerSpec::flatten: std::copy(dy.begin(), dy.end(), dx.begin()); break;
       }
       if (checkpoint_ && recomputable(i)) l.out = Tensor();  // the recomputed output is used up
@@ -217,11 +239,15 @@ class Model {
     const int64_t n_out = mb * l.oc * l.oh * l.ow, n_in = mb * l.c * l.h * l.w;
     if (l.out.size() != n_out) l.out = Tensor({n_out});
     const std::span<const float> input(i == 0 ? x_ : layers_[i - 1].out.data(), static_cast<std::size_t>(n_in));
+    double t0 = now();
     switch (l.spec.kind) {
       case LayerSpec::conv:
-      case LayerSpec::linear:
-        conv2d_variant(o_.conv).plan(l.conv_params(mb), l.weights, l.bias, options_)->run(input, l.out.span());
+      case LayerSpec::linear: {
+        auto plan = conv2d_variant(o_.conv).plan(l.conv_params(mb), l.weights, l.bias, options_);
+        charge(i, "forward plan", t0);
+        plan->run(input, l.out.span());
         break;
+      }
       case LayerSpec::relu: relu(input, l.out.span()); break;
       case LayerSpec::maxpool:
         if (l.indices.size() != static_cast<std::size_t>(n_out)) l.indices = Indices(static_cast<std::size_t>(n_out));
@@ -229,6 +255,7 @@ class Model {
         break;
       case LayerSpec::flatten: std::copy(input.begin(), input.end(), l.out.data()); break;
     }
+    charge(i, "forward", t0);
   }
   // Checkpointing keeps the outputs of pooling, flatten and linear layers and
   // drops those of a conv and the ReLU after it (a segment).
@@ -244,7 +271,11 @@ class Model {
   }
 
  public:
+  // Seconds per (layer, phase), summed over the run: `convlab train --profile`.
+  std::map<std::string, double> profile() const { return profile_; }
+
   void step() {
+    double t0 = now();
     const float lr = static_cast<float>(o_.lr), mu = static_cast<float>(o_.momentum);
     for (Layer& l : layers_) {
       for (std::size_t i = 0; i < l.weights.size(); ++i) {
@@ -256,13 +287,14 @@ class Model {
         l.bias[i] -= lr * l.vbias[i];
       }
     }
+    profile_["  SGD update (every layer)"] += now() - t0;
   }
 
  private:
   // Plans that hold no weights are made once per (layer, batch size).
   PoolPlan& pool_plan(const Layer& l, int64_t mb) {
     auto& plan = pool_plans_[{&l, mb}];
-    if (!plan) plan = pool2d_variant("naive").plan(l.pool_params(mb), options_);  // the step that writes argmax
+    if (!plan) plan = pool2d_variant("interior_edge").plan(l.pool_params(mb), options_);  // the fastest step that writes argmax
     return *plan;
   }
   PoolBwdPlan& pool_bwd_plan(const Layer& l, int64_t mb) {
@@ -279,6 +311,24 @@ class Model {
     return *plan;
   }
 
+  // Adds the seconds since t0 to (layer i, phase) and restarts t0.
+  void charge(std::size_t i, const char* phase, double& t0) {
+    const double t = now();
+    profile_[fmt::format("{} {:<14} {}", i, kind_name(layers_[i].spec.kind), phase)] += t - t0;
+    t0 = t;
+  }
+  static const char* kind_name(LayerSpec::Kind k) {
+    switch (k) {
+      case LayerSpec::conv: return "conv";
+      case LayerSpec::relu: return "relu";
+      case LayerSpec::maxpool: return "maxpool";
+      case LayerSpec::flatten: return "flatten";
+      case LayerSpec::linear: return "linear";
+    }
+    return "?";
+  }
+
+  std::map<std::string, double> profile_;
   TrainOptions o_;
   bool checkpoint_ = false;
   PlanOptions options_;
@@ -315,9 +365,6 @@ LossOut softmax_cross_entropy(const float* logits, const uint8_t* labels, int64_
 
 int64_t limited(int64_t count, int64_t limit) { return limit > 0 ? std::min(count, limit) : count; }
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -395,6 +442,7 @@ TrainResult train(const LabelledImages& train_set, const LabelledImages& test_se
     rec.test_accuracy = n_test ? double(test_correct) / double(n_test) : 0.0;
     result.epochs.push_back(rec);
   }
+  result.profile = model.profile();
   return result;
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,8 @@ struct TrainOptions {
   int64_t test_images = 0;
   int64_t progress_every = 200; // batches between progress lines (0: none)
   std::string conv = "best";    // conv2d forward variant
-  std::string bwd_data = "as_forward";
-  std::string bwd_weights = "reduction";  // or "reference": the oracles (slow, double)
+  std::string bwd_data = "phases";
+  std::string bwd_weights = "gemm";  // or "reference": the oracles (slow, double)
 };
 
 struct TrainProgress {
@@ -54,6 +55,7 @@ struct TrainResult {
   std::vector<TrainProgress> curve;  // every progress line
   int64_t parameters = 0;
   std::string layers;                // "conv 1->16 k3, relu, maxpool 2, ..."
+  std::map<std::string, double> profile;  // seconds per "layer kind phase", training and evaluation
 };
 
 // The layers of a named network for one-channel images of rows x cols.

@@ -33,6 +33,7 @@ namespace {
 
 class InteriorEdgePlan final : public PoolPlan {
  public:
+  static constexpr bool kWritesIndices = true;  // max_pool2d's return_indices (idx1), for training
   InteriorEdgePlan(const Pool2dParams& p, const PlanOptions& o)
       : PoolPlan(p, o), args_(kernel::whole_problem(p)), interior_(kernel::interior_columns(args_)) {}
 
@@ -49,6 +50,45 @@ class InteriorEdgePlan final : public PoolPlan {
         for (int64_t ow = interior_.col_hi; ow < a.ow; ++ow) out[ow] = kernel::window_value(a, in, oh, ow);
       }
     }
+  }
+
+  // The same split with the argmax of each window (max pooling only): the
+  // edges take 00's formula, the interior the first maximum in window order.
+  void execute_with_indices(const float* x, float* y, int64_t* indices) override {
+    const kernel::Args& a = args_;
+    for (int64_t plane = 0; plane < a.last_item; ++plane) {
+      const float* in = x + plane * a.ih * a.iw;
+      for (int64_t oh = 0; oh < a.oh; ++oh) {
+        const int64_t row = (plane * a.oh + oh) * a.ow;
+        const kernel::RowWindow rows = kernel::row_window(a, oh);
+        for (int64_t ow = 0; ow < a.ow; ++ow) {
+          const bool inside = ow >= interior_.col_lo && ow < interior_.col_hi && rows.r_begin < rows.r_end;
+          const kernel::ArgMax m = inside ? interior_argmax(in, rows, ow) : kernel::window_argmax(a, in, oh, ow);
+          y[row + ow] = m.value;
+          indices[row + ow] = m.index;
+        }
+      }
+    }
+  }
+
+  kernel::ArgMax interior_argmax(const float* in, const kernel::RowWindow& rows, int64_t ow) const {
+    const kernel::Args& a = args_;
+    const int64_t w0 = ow * a.sw - a.pw;
+    float best = -std::numeric_limits<float>::infinity();
+    int64_t best_at = (rows.h0 + rows.r_begin * (a.dh + 1)) * a.iw + w0;
+    for (int64_t r = rows.r_begin; r < rows.r_end; ++r) {
+      const int64_t at = (rows.h0 + r * (a.dh + 1)) * a.iw + w0;
+      for (int64_t k = 0; k < a.kw; ++k) {
+        // Selects, not branches: on real data which tap wins is a coin toss,
+        // and a mispredicted branch per tap cost more than the comparison.
+        const float v = in[at + k * (a.dw + 1)];
+        const bool wins = v > best || v != v;
+        best = wins ? v : best;
+        best_at = wins ? at + k * (a.dw + 1) : best_at;
+      }
+    }
+    if (a.relu && !(best > 0.0f || best != best)) best = 0.0f;
+    return {best, best_at};
   }
 
   // Output column ow of a row whose window rows inside the input are `rows`:
