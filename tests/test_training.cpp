@@ -37,6 +37,7 @@ TrainOptions quick(int threads) {
   o.epochs = 3;
   o.batch = 32;
   o.lr = 0.05;
+  o.lr_decay = 1.0;
   o.threads = threads;
   o.progress_every = 5;
   return o;

@@ -30,7 +30,7 @@ struct Options {
 
 nlohmann::json to_json(const TrainOptions& o, const TrainResult& r, const std::string& data) {
   nlohmann::json j = {{"net", o.net}, {"layers", r.layers}, {"parameters", r.parameters}, {"batch", o.batch},
-                      {"epochs_run", o.epochs}, {"lr", o.lr}, {"momentum", o.momentum}, {"seed", o.seed},
+                      {"epochs_run", o.epochs}, {"lr", o.lr}, {"lr_decay", o.lr_decay}, {"momentum", o.momentum}, {"seed", o.seed},
                       {"threads", o.threads}, {"data", data}, {"cpu", describe_machine().cpu_model},
                       {"variants", {{"conv2d", o.conv}, {"conv2d_bwd_data", o.bwd_data},
                                     {"conv2d_bwd_weights", o.bwd_weights}, {"pool2d", "interior_edge (idx1)"},
@@ -58,6 +58,8 @@ void register_train(CLI::App& app, Context& ctx) {
   cmd->add_option("--batch", t.batch, "Batch size (default 32)")->check(cli::integer_in(1, 65536));
   cmd->add_option("--lr", t.lr, "SGD learning rate (default 0.01)")->check(CLI::Range(1e-9, 10.0));
   cmd->add_option("--momentum", t.momentum, "SGD momentum (default 0.9)")->check(CLI::Range(0.0, 0.999));
+  cmd->add_option("--lr-decay", t.lr_decay, "Multiply the learning rate by this after every epoch (default 0.7; 1: constant)")
+      ->check(CLI::Range(1e-6, 1.0));
   cmd->add_option("--seed", t.seed, "Seed of the initial weights and the data order (default 1)");
   cmd->add_option("--threads", t.threads, "Threads for every plan (default 1)")->check(threads_range());
   cmd->add_option("--train-images", t.train_images, "Train on the first N images only (default: all 60,000)")
@@ -81,9 +83,9 @@ void register_train(CLI::App& app, Context& ctx) {
     const TrainOptions& t = o->train;
     fmt::print("Fashion-MNIST from {}: {} training, {} test images of {}x{}\n", dir.string(), train_set.count,
                test_set.count, train_set.rows, train_set.cols);
-    fmt::print("net {}: {}\nbatch {}, {} epochs, SGD lr {} momentum {}, seed {}, {} thread(s) on {}\n", t.net,
-               describe_net(t.net, train_set.rows, train_set.cols), t.batch, t.epochs, t.lr, t.momentum, t.seed,
-               t.threads, describe_machine().cpu_model);
+    fmt::print("net {}: {}\nbatch {}, {} epochs, SGD lr {} (x{} per epoch) momentum {}, seed {}, {} thread(s) on {}\n",
+               t.net, describe_net(t.net, train_set.rows, train_set.cols), t.batch, t.epochs, t.lr, t.lr_decay,
+               t.momentum, t.seed, t.threads, describe_machine().cpu_model);
     std::fflush(stdout);
     const TrainResult r = train(train_set, test_set, t, [](const TrainProgress& p) {
       fmt::print("epoch {} batch {:>5}/{}: loss {:.4f}, accuracy {:5.1f} %, {:.0f} images/s\n", p.epoch, p.batch,

@@ -274,9 +274,11 @@ class Model {
   // Seconds per (layer, phase), summed over the run: `convlab train --profile`.
   std::map<std::string, double> profile() const { return profile_; }
 
+  void decay_lr() { lr_ *= o_.lr_decay; }
+
   void step() {
     double t0 = now();
-    const float lr = static_cast<float>(o_.lr), mu = static_cast<float>(o_.momentum);
+    const float lr = static_cast<float>(lr_), mu = static_cast<float>(o_.momentum);
     for (Layer& l : layers_) {
       for (std::size_t i = 0; i < l.weights.size(); ++i) {
         l.vweights[i] = mu * l.vweights[i] + l.dweights[i];
@@ -330,6 +332,7 @@ class Model {
 
   std::map<std::string, double> profile_;
   TrainOptions o_;
+  double lr_ = o_.lr;
   bool checkpoint_ = false;
   PlanOptions options_;
   std::vector<Layer> layers_;
@@ -380,6 +383,7 @@ TrainResult train(const LabelledImages& train_set, const LabelledImages& test_se
   if (o.epochs < 1) throw Error("epochs", std::to_string(o.epochs), "must be >= 1");
   if (!(o.lr > 0) || !std::isfinite(o.lr)) throw Error("lr", fmt::format("{}", o.lr), "must be a finite number above 0");
   if (!(o.momentum >= 0 && o.momentum < 1)) throw Error("momentum", fmt::format("{}", o.momentum), "must be in [0, 1)");
+  if (!(o.lr_decay > 0 && o.lr_decay <= 1)) throw Error("lr_decay", fmt::format("{}", o.lr_decay), "must be in (0, 1]");
   if (train_set.rows != test_set.rows || train_set.cols != test_set.cols)
     throw Error("dataset", "", "train and test images differ in size");
   Model model(o, 1, train_set.rows, train_set.cols);
@@ -425,6 +429,7 @@ TrainResult train(const LabelledImages& train_set, const LabelledImages& test_se
         since_loss = 0, since_correct = 0, since_batches = 0, since_t = t;
       }
     }
+    model.decay_lr();
     rec.seconds = now() - t0;
     rec.images_per_second = double(batches * o.batch) / rec.seconds;
     rec.train_loss = loss_sum / double(batches * o.batch);

@@ -27,6 +27,7 @@ struct TrainOptions {
   int epochs = 5;
   double lr = 0.01;
   double momentum = 0.9;
+  double lr_decay = 0.7;        // lr *= lr_decay after every epoch (PyTorch's ExponentialLR)
   uint64_t seed = 1;
   int threads = 1;
   int64_t train_images = 0;     // 0: every image of the set; else the first N (tests, quick runs)
