@@ -48,6 +48,7 @@ expect "machine.json" -- $py "$root/scripts/compare" "$good" "$tmp/nomachine" --
 # measures, and removes the folder a killed run left behind.
 expect "'nope'" -- bash -c "cd '$root' && scripts/run-lab --suite nope"
 expect "/proc/foo" -- bash -c "cd '$root' && scripts/run-lab --out /proc/foo/bar"
+expect "/proc" -- bash -c "cd '$root' && scripts/run-lab --out /proc/nope"  # root passes -w on /proc
 expect "is a file" -- bash -c "cd '$root' && scripts/run-lab --out '$good/machine.json'"
 stale=$root/results.tmp.killedruntest
 mkdir -p "$stale" && echo 999999999 > "$stale/.pid"
