@@ -44,18 +44,23 @@ TimedJob job_for(const Pool2dParams& p, std::string_view variant, const PlanOpti
   struct State {
     Tensor in, out;
     std::unique_ptr<PoolPlan> plan;
+    std::vector<int64_t, memory::Allocator<int64_t>> indices;  // idx1: the argmax the plan writes
   };
-  memory::require_available(2.0 * static_cast<double>(p.min_bytes()), "the problem's tensors and the plan's workspace");
-  auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr});
+  const double index_bytes = p.indices ? 8.0 * static_cast<double>(p.output_elems()) : 0.0;
+  memory::require_available(2.0 * static_cast<double>(p.min_bytes()) + index_bytes,
+                            "the problem's tensors and the plan's workspace");
+  auto s = std::make_shared<State>(State{make_pool2d_input(p, DataMode::bounded, 7), Tensor({p.output_elems()}), nullptr,
+                                         {}});
+  s->indices.resize(p.indices ? static_cast<std::size_t>(p.output_elems()) : 0);
   s->plan = pool2d_variant(variant).plan(p, o);
   TimedJob j;
   j.op = "pool2d";
   j.flops = static_cast<double>(p.flops());
-  j.bytes = static_cast<double>(p.min_bytes());
+  j.bytes = static_cast<double>(p.min_bytes()) + index_bytes;  // the indices are written too
   j.work = j.bytes;
   j.counts_flops = false;
   j.describe = s->plan->describe();
-  j.call = [st = s.get()] { st->plan->run(st->in.span(), st->out.span()); };
+  j.call = [st = s.get()] { st->plan->run(st->in.span(), st->out.span(), st->indices); };
   j.keep_alive = s;
   return j;
 }

@@ -165,7 +165,8 @@ class Model {
       if (checkpoint_ && recomputable(i) && l.out.size() == 0)
         for (std::size_t k = segment_start(i); k <= i; ++k) compute(k, mb);
       const int64_t n_in = mb * l.c * l.h * l.w, n_out = mb * l.oc * l.oh * l.ow;
-      const std::span<const float> input(i == 0 ? x_ : layers_[i - 1].out.data(), static_cast<std::size_t>(n_in));
+      if (l.spec.kind == LayerSpec::flatten) continue;  // a view: the gradient passes as it is
+      const std::span<const float> input(input_of(i), static_cast<std::size_t>(n_in));
       const std::span<const float> dy(dy_buf, static_cast<std::size_t>(n_out));
       const std::span<float> dx(dx_buf, static_cast<std::size_t>(i == 0 ? 0 : n_in));
       switch (l.spec.kind) {
@@ -200,7 +201,7 @@ class Model {
           charge(i, "backward", t0);
           break;
         }
-        case LayerSpec::flatten: std::copy(dy.begin(), dy.end(), dx.begin()); break;
+        case LayerSpec::flatten: break;
       }
       if (checkpoint_ && recomputable(i)) l.out = Tensor();  // the recomputed output is used up
       std::swap(dy_buf, dx_buf);
@@ -219,7 +220,7 @@ class Model {
     for (std::size_t i = 0; i < layers_.size(); ++i) {
       const Layer& l = layers_[i];
       b.parameters += 4 * static_cast<int64_t>(l.weights.size() + l.bias.size());
-      const int64_t out = 4 * mb * l.oc * l.oh * l.ow;
+      const int64_t out = l.spec.kind == LayerSpec::flatten ? 0 : 4 * mb * l.oc * l.oh * l.ow;  // a view
       if (checkpoint_ && recomputable(i)) {
         segment = (i > 0 && recomputable(i - 1) ? segment : 0) + out;
         b.recomputed = std::max(b.recomputed, segment);
@@ -237,8 +238,9 @@ class Model {
   void compute(std::size_t i, int64_t mb) {
     Layer& l = layers_[i];
     const int64_t n_out = mb * l.oc * l.oh * l.ow, n_in = mb * l.c * l.h * l.w;
+    if (l.spec.kind == LayerSpec::flatten) return;  // a view of its input: nothing to compute or keep
     if (l.out.size() != n_out) l.out = Tensor({n_out});
-    const std::span<const float> input(i == 0 ? x_ : layers_[i - 1].out.data(), static_cast<std::size_t>(n_in));
+    const std::span<const float> input(input_of(i), static_cast<std::size_t>(n_in));
     double t0 = now();
     switch (l.spec.kind) {
       case LayerSpec::conv:
@@ -253,9 +255,15 @@ class Model {
         if (l.indices.size() != static_cast<std::size_t>(n_out)) l.indices = Indices(static_cast<std::size_t>(n_out));
         pool_plan(l, mb).run(input, l.out.span(), l.indices);
         break;
-      case LayerSpec::flatten: std::copy(input.begin(), input.end(), l.out.data()); break;
+      case LayerSpec::flatten: break;
     }
     charge(i, "forward", t0);
+  }
+  // Layer i's input: the batch, or the previous layer's output (through a
+  // flatten, which is a view of its own input).
+  const float* input_of(std::size_t i) const {
+    while (i > 0 && layers_[i - 1].spec.kind == LayerSpec::flatten) --i;
+    return i == 0 ? x_ : layers_[i - 1].out.data();
   }
   // Checkpointing keeps the outputs of pooling, flatten and linear layers and
   // drops those of a conv and the ReLU after it (a segment).
