@@ -32,6 +32,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "baselines/onednn_common.hpp"
 #include "convlab/memory.hpp"
 #include "convlab/variant.hpp"
 
@@ -42,53 +43,19 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-// omp_set_num_threads for a scope; OpenMP's value is per calling thread.
-class OmpThreads {
- public:
-  explicit OmpThreads(int threads) : saved_(omp_get_max_threads()) { omp_set_num_threads(threads); }
-  ~OmpThreads() { omp_set_num_threads(saved_); }
-  OmpThreads(const OmpThreads&) = delete;
-  OmpThreads& operator=(const OmpThreads&) = delete;
-
- private:
-  int saved_;
-};
-
-struct UserDescs {
-  dnnl::memory::desc src, weights, bias, dst;
-};
-
-// The caller's plain layouts: NCHW, OIHW (GOIHW when grouped), bias x.
-UserDescs user_descs(const Conv2dParams& p) {
-  UserDescs d;
-  d.src = {{p.mb, p.ic, p.ih, p.iw}, dt::f32, tag::nchw};
-  d.weights = p.g > 1 ? dnnl::memory::desc({p.g, p.ocg(), p.icg(), p.kh, p.kw}, dt::f32, tag::goihw)
-                      : dnnl::memory::desc({p.oc, p.ic, p.kh, p.kw}, dt::f32, tag::oihw);
-  if (p.bias) d.bias = {{p.oc}, dt::f32, tag::x};
-  d.dst = {{p.mb, p.oc, p.oh(), p.ow()}, dt::f32, tag::nchw};
-  return d;
-}
+using onednn::cpu_engine;
+using onednn::OmpThreads;
 
 // plain = true: the caller's layouts; false: format `any` for src/weights/dst.
 dnnl::convolution_forward::primitive_desc make_pd(const Conv2dParams& p, bool plain) {
-  const UserDescs u = user_descs(p);
+  const onednn::PlainDescs u = onednn::plain_descs(p);
   auto any = [](const dnnl::memory::desc& d) {
     return dnnl::memory::desc(d.dims(), dt::f32, tag::any);
   };
-  // oneDNN wants the right padding that makes (ih + pl + pr - ekh) / sh + 1 == oh
-  // exactly (benchdnn's convention); it may be negative when the stride drops
-  // rows, which oneDNN accepts down to 1 - stride.
-  const int64_t pr_h = (p.oh() - 1) * p.sh + p.ekh() - p.ih - p.pt;
-  const int64_t pr_w = (p.ow() - 1) * p.sw + p.ekw() - p.iw - p.pl;
   const dnnl::convolution_forward::desc desc(
       dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
       plain ? u.src : any(u.src), plain ? u.weights : any(u.weights), u.bias,
-      plain ? u.dst : any(u.dst), {p.sh, p.sw}, {p.dh, p.dw}, {p.pt, p.pl}, {pr_h, pr_w});
+      plain ? u.dst : any(u.dst), u.strides, u.dilates, u.pad_l, u.pad_r);
   return {desc, cpu_engine()};
 }
 
@@ -99,7 +66,7 @@ class OnednnPlan final : public ConvPlan {
   OnednnPlan(const Conv2dParams& p, const PlanOptions& o, const float* w, const float* b, bool plain)
       : ConvPlan(p, o), stream_(cpu_engine()) {
     const OmpThreads threads(o.threads);  // oneDNN fixes its thread count here
-    const UserDescs u = user_descs(p);
+    const onednn::PlainDescs u = onednn::plain_descs(p);
     pd_ = make_pd(p, plain);
     // What the plan will allocate, known from the descriptor before any of it
     // is: the scratchpad, the reordered weights and activations.

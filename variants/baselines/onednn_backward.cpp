@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "baselines/onednn_common.hpp"
 #include "convlab/backward.hpp"
 
 namespace convlab::conv2d_bwd {
@@ -29,41 +30,10 @@ namespace {
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-class OmpThreads {
- public:
-  explicit OmpThreads(int threads) : saved_(omp_get_max_threads()) { omp_set_num_threads(threads); }
-  ~OmpThreads() { omp_set_num_threads(saved_); }
-  OmpThreads(const OmpThreads&) = delete;
-  OmpThreads& operator=(const OmpThreads&) = delete;
-
- private:
-  int saved_;
-};
-
-struct Descs {
-  dnnl::memory::desc src, weights, bias, dst;
-  dnnl::memory::dims strides, dilates, pad_l, pad_r;
-};
-
-Descs descs(const Conv2dParams& p) {
-  Descs d;
-  d.src = {{p.mb, p.ic, p.ih, p.iw}, dt::f32, tag::nchw};
-  d.weights = p.g > 1 ? dnnl::memory::desc({p.g, p.ocg(), p.icg(), p.kh, p.kw}, dt::f32, tag::goihw)
-                      : dnnl::memory::desc({p.oc, p.ic, p.kh, p.kw}, dt::f32, tag::oihw);
-  if (p.bias) d.bias = {{p.oc}, dt::f32, tag::x};
-  d.dst = {{p.mb, p.oc, p.oh(), p.ow()}, dt::f32, tag::nchw};
-  d.strides = {p.sh, p.sw};
-  d.dilates = {p.dh, p.dw};
-  d.pad_l = {p.pt, p.pl};
-  // The right padding that makes the output size exact (onednn.cpp).
-  d.pad_r = {(p.oh() - 1) * p.sh + p.ekh() - p.ih - p.pt, (p.ow() - 1) * p.sw + p.ekw() - p.iw - p.pl};
-  return d;
-}
+using onednn::cpu_engine;
+using onednn::OmpThreads;
+using Descs = onednn::PlainDescs;
+inline Descs descs(const Conv2dParams& p) { return onednn::plain_descs(p); }
 
 dnnl::convolution_forward::primitive_desc forward_hint(const Conv2dParams& p, const Descs& d) {
   const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
