@@ -79,6 +79,9 @@ expect 0 - -- check --shape avg_np:mb1ic2ih2kh5sh4ph1ceil1
 expect 0 - -- check --shape avg_p:mb1ic3ih8kh2div3
 expect 0 - -- check --shape max:mb1ic3ih8kh2idx1
 expect 0 - -- run --variant naive,interior_edge --shape max:mb1ic3ih8kh2idx1 --reps 2 --min-time 0.001
+expect 2 data= -- train --data /nonexistent/fashion-mnist
+expect 2 net -- train --net vgg
+expect 2 png -- train --png /tmp/convlab-contract.png
 expect 0 - -- run --variant naive --shape mb0ic3ih8oc4kh3 --reps 2 --min-time 0.001
 # The backward pass (--pass bwd|all): checked and timed through the same commands.
 expect 0 - -- check --pass bwd --shape mb2ic3ih9oc4kh3ph1

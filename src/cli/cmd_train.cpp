@@ -79,6 +79,10 @@ void register_train(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx] {
     if (!o->png.empty() && o->json.empty()) throw Error("png", o->png, "needs --json (the plot reads it)");
     const auto dir = o->data.empty() ? fashion_mnist_dir() : std::filesystem::path(o->data);
+    if (std::error_code ec; !std::filesystem::is_directory(dir, ec))
+      throw Error("data", dir.string(), o->data.empty() ? "no such folder (scripts/setup installs Debian's "
+                                                          "dataset-fashion-mnist there; --data names another)"
+                                                        : "no such folder");
     const LabelledImages train_set = load_fashion_mnist(dir, true), test_set = load_fashion_mnist(dir, false);
     const TrainOptions& t = o->train;
     fmt::print("Fashion-MNIST from {}: {} training, {} test images of {}x{}\n", dir.string(), train_set.count,
