@@ -1,92 +1,353 @@
-"""Analytic cache-miss model for the direct convolution's loop nests (Q1).
+"""Analytic cache-miss model for the study's loop nests (Q1): the six-loop
+direct convolution in any order, and the nests of the ladder's steps.
 
-The nest y[k][p][q] += x[c][p*sh+r][q*sw+s] * w[k][c][r][s] runs its six
-loops in some order (outermost first, letters of "kcpqrs"). For each loop
-level j, the *footprint* F(j) is the number of distinct cache lines all three
-arrays touch while the loops j..5 run through their ranges once (outer indices
-fixed). Reuse is modelled by reuse distance, the classic way:
+A nest is a list of loops (outermost first, each a name and a trip count)
+and the arrays its body touches. An array's element index is a sum of
+terms, each a table over one or more loops (an affine term i*stride is the
+common case; the tap-offset table of steps 02-05 is a table over the tap
+loop; a tile whose last piece is narrower clamps its index, which touches
+the same elements as the shorter loop would); a term over no loop is the
+set of elements one access covers (a 16-float weight vector). Lines are
+counted exactly: element indices enumerated with numpy, 64-byte lines, each
+array in its own 64-byte-aligned allocation.
 
-  * an element touched again in the next iteration of loop j was last touched
-    at most F(j+1) lines ago (one iteration of loop j's body);
-  * with an LRU cache of C lines, that reuse hits when F(j+1) <= C.
+The model is LRU reuse, per cache set (a W-way set-associative LRU cache is
+an independent W-line LRU per set, so every test below is made per set,
+which also predicts conflict misses of power-of-two strides). M(j), the
+misses of one execution of loop j, from the innermost loop out:
 
-So, with j0 the outermost level whose body fits (F(j0+1) <= C), each array's
-misses are its distinct lines over loops j0..5, reloaded once per iteration of
-every loop outside j0:
+  F(j)  lines of the set that execution touches: if F(j) <= W, each misses
+        once (none for the whole call: the call repeats, steady state);
+  else  the execution is replayed after the previous one (the nearest outer
+        loop one iteration back; the previous call for the outermost) through
+        an LRU stack of W lines per set, as the flattened iterations of
+        loops j..g, g the deepest loop for which they number at most WINDOW.
+        Each iteration of loop g is one granule; its lines are ordered by the
+        flattened iterations of the loops below g (as many as number at most
+        WINDOW) that touch them first and last: a line's first touch hits when
+        the lines of its set touched since its last touch (above it on the
+        stack, or touched earlier in the granule) are fewer than W, and the
+        granule leaves its lines on the stack in the order of their last
+        touch. A granule with more lines in a set than W is split into the
+        iterations of its next loop, down to single iterations of the body
+        while the pieces of one execution number at most SPLIT, so the lines
+        of a set inside a granule fit and the touches between a line's first
+        and last one hit: at this resolution the replay is the LRU of the
+        nest's trace. This counts reuse between iterations
+        at any distance inside the window, across the boundaries of the inner
+        loops, e.g. an input row shared by the kernel row r of output row p and
+        the kernel row r-1 of row p+1, or an output plane kept across input
+        channels; a set that a piece still overflows (one iteration of the body,
+        or past SPLIT) takes n_j * M(j+1) instead.
+  Every execution is counted at the outer loops' second iteration, the same
+  for every j, so that the sets of M(j) and M(j+1) line up.
 
-  misses(A) = lines_A(j0..5) * prod(trip counts of loops 0..j0-1)
-
-Lines are counted exactly (addresses enumerated with numpy, 64-byte lines,
-64-byte aligned tensors). The model ignores conflict misses (it treats the
-cache as fully associative) and hardware prefetching (cachegrind has none).
+Mechanisms left out: hardware prefetching (cachegrind has none); the order
+of accesses inside one sub-iteration; where the allocator puts the arrays
+(PLACEMENT: the model's own set offsets); translation invariance: the counted execution
+of loop j stands for all n_(outer) of them (a line may fall in another set
+at another iteration); the compiled code's accesses against the nest's
+(values kept in registers, order inside the body).
 """
 import numpy as np
 
 LINE = 64
-DIMS = "kcpqrs"
 
 
-def _extents(shape):
-    return {"k": shape["oc"], "c": shape["ic"], "p": shape["oh"], "q": shape["ow"],
-            "r": shape["kh"], "s": shape["kw"]}
+# where the arrays start: separate allocations 1 GiB apart, array i shifted by
+# PLACEMENT[i] lines (by default 7 i: the arrays do not share sets by construction);
+# the real allocations' set offsets are whatever the allocator gives
+PLACEMENT = None
 
 
-def _line_ids(array, inner, shape):
-    """Distinct line numbers of `array` while the loops in `inner` run fully (others at 0)."""
-    e = _extents(shape)
-    rng = {d: np.arange(e[d] if d in inner else 1, dtype=np.int64) for d in DIMS}
-    H, W, sh, sw = shape["ih"], shape["iw"], shape["sh"], shape["sw"]
-    P, Q, C, R, S = e["p"], e["q"], e["c"], e["r"], e["s"]
-    k, c, p, q, r, s = (rng[d] for d in DIMS)
-    if array == "y":
-        idx = ((k[:, None, None] * P + p[None, :, None]) * Q + q[None, None, :])
-    elif array == "w":
-        idx = (((k[:, None, None, None] * C + c[None, :, None, None]) * R + r[None, None, :, None]) * S
-               + s[None, None, None, :])
-    else:  # x: rows p*sh+r and columns q*sw+s, deduplicated per axis first
-        rows = np.unique((p[:, None] * sh + r[None, :]).ravel())
-        cols = np.unique((q[:, None] * sw + s[None, :]).ravel())
-        idx = (c[:, None, None] * H + rows[None, :, None]) * W + cols[None, None, :]
-    # The three tensors live in separate allocations: give each its own base so
-    # that their lines do not collide by accident (bases 0, 1/3 and 2/3 of 2^30).
-    base = {"x": 0, "w": (1 << 30) // 3 // LINE, "y": 2 * ((1 << 30) // 3) // LINE}[array]
-    return np.unique(idx.ravel() * 4 // LINE) + base
+def _base(a_i):
+    return a_i * ((1 << 30) // LINE) + (7 * a_i if PLACEMENT is None else PLACEMENT[a_i])
 
 
-def misses(order, shape, cache_bytes, ways=8):
-    """Modelled steady-state misses of one call of the nest (the call repeats).
+class Array:
+    def __init__(self, name, terms, elem_bytes=4):
+        self.name, self.terms, self.elem_bytes = name, terms, elem_bytes
 
-    Each cache set is an independent LRU of `ways` lines, so the reuse test is
-    applied per set: a reuse across iterations of loop j hits in set t when the
-    lines of set t touched by one iteration of j's body number at most `ways`.
-    This captures the conflict misses of power-of-two strides as well as
-    capacity misses. The call itself repeats (steady state): when a set's
-    whole footprint fits, it misses nothing; when only one iteration of the
-    outermost loop fits, the arrays that loop does not index stay cached
-    across calls too, and the others are reloaded once per call.
-    """
-    e = _extents(shape)
+
+class Nest:
+    """loops: [(name, trip)], outermost first; arrays: [Array]."""
+
+    def __init__(self, loops, arrays):
+        self.loops = [(n, int(t)) for n, t in loops]
+        self.arrays = arrays
+        self.pos = {n: i for i, (n, _) in enumerate(self.loops)}
+
+    def lines(self, ranges):
+        """Line ids touched with loop i over ranges[i] = (lo, hi) ((0, 1) when absent)."""
+        out = []
+        for a_i, a in enumerate(self.arrays):
+            idx = np.zeros(1, dtype=np.int64)
+            for loops, table in a.terms:
+                table = np.asarray(table, dtype=np.int64)
+                sl = tuple(slice(*ranges.get(self.pos[n], (0, 1))) for n in loops)
+                vals = np.unique(table[sl] if loops else table)
+                idx = np.unique((idx[:, None] + vals[None, :]).ravel())
+            base = _base(a_i)
+            out.append(np.unique(idx * a.elem_bytes // LINE) + base)
+        return np.concatenate(out)
+
+
+    def timed_lines(self, ranges, subs):
+        """Line ids touched with loop i over ranges[i], each with the first and
+        the last iteration that touches it of the loops `subs` (consecutive
+        loop indices inside those ranges, iterations flattened); all 0 when
+        subs is empty."""
+        if not subs:
+            ids = self.lines(ranges)
+            z = np.zeros(len(ids), dtype=np.int64)
+            return ids, z, z
+        dims = [ranges.get(i, (0, 1))[1] - ranges.get(i, (0, 1))[0] for i in subs]
+        m = int(np.prod(dims))
+        multi = np.unravel_index(np.arange(m), dims)  # each sub loop's iteration
+        out = []
+        for a_i, a in enumerate(self.arrays):
+            # (flattened sub iteration, element index) pairs, packed as it * 2**40 + index
+            key = np.arange(m, dtype=np.int64) << 40
+            for loops, table in a.terms:
+                table = np.asarray(table, dtype=np.int64)
+                axes = [self.pos[n] for n in loops]
+                inner = [k for k, i in enumerate(axes) if i in subs]  # the term's axes over sub loops
+                if not loops:
+                    vals = np.unique(table)[None, :]
+                else:
+                    t = table[tuple(slice(*ranges.get(i, (0, 1))) for i in axes)]
+                    if inner:
+                        t = np.moveaxis(t, inner, list(range(len(inner))))
+                        vals = t.reshape(int(np.prod(t.shape[:len(inner)])), -1)
+                    else:
+                        vals = np.unique(t).reshape(1, -1)
+                it, v = key >> 40, key & ((1 << 40) - 1)
+                if inner:
+                    row = np.ravel_multi_index(tuple(multi[subs.index(axes[k])][it] for k in inner),
+                                               [dims[subs.index(axes[k])] for k in inner])
+                    rows = vals[row]
+                else:
+                    rows = np.broadcast_to(vals, (len(it), vals.shape[1]))
+                key = np.unique(((it << 40) + v)[:, None] + rows)
+            base = _base(a_i)
+            it, v = key >> 40, key & ((1 << 40) - 1)
+            out.append(np.unique((it << 40) + v * a.elem_bytes // LINE + base))
+        key = np.concatenate(out)
+        it, ln = key >> 40, key & ((1 << 40) - 1)
+        ids, first = np.unique(ln, return_index=True)
+        last = len(ln) - 1 - np.unique(ln[::-1], return_index=True)[1]
+        return ids, it[first], it[last]
+
+
+def _count(ids, sets):
+    return np.bincount(ids % sets, minlength=sets)
+
+
+def _lru_window(seqs, sets, ways, start=None):
+    """Per-set misses of the granules from `start` on (each (line ids, first,
+    last): the sub-iteration of the granule that first and last touches each
+    line; the granules before start warm the cache; by default the second
+    half), by an LRU stack of `ways` lines
+    per set: a line's first touch in granule i hits when the distinct lines of
+    its set touched since its last touch (those above it on the stack, and the
+    lines of granule i first touched no later than it, in its sub-iteration or
+    before) number fewer than `ways`; the granule then pushes its lines, the
+    last touched on top. Where a granule's lines of a set fit its ways the
+    touches inside it hit, so this is the LRU of the trace at sub-iteration
+    resolution. Every set is an independent LRU, so a set's lines may be
+    dropped from the granules without changing the others."""
+    stack = np.full((sets, ways), -1, dtype=np.int64)  # most recent first
+    miss = np.zeros(sets, dtype=np.int64)
+    for d, (ln, first, last) in enumerate(seqs):
+        if not len(ln):
+            continue
+        st = ln % sets
+        o = np.lexsort((-last, st))  # by set, the last touched first
+        ln, st, first = ln[o], st[o], first[o]
+        cnt = np.bincount(st, minlength=sets)
+        rank = np.arange(len(ln)) - np.searchsorted(st, st)
+        grid = np.full((sets, cnt.max()), -1, dtype=np.int64)
+        grid[st, rank] = ln
+        fgrid = np.full((sets, cnt.max()), np.iinfo(np.int64).max, dtype=np.int64)
+        fgrid[st, rank] = first
+        match = stack[st] == ln[:, None]
+        on = match.any(1)
+        pos = np.where(on, match.argmax(1), ways)  # lines above it on the stack
+        spos = np.full(grid.shape, ways, dtype=np.int64)
+        spos[st, rank] = pos
+        # lines of the granule's set touched no later than it and not above it
+        before = (fgrid[st] <= first[:, None]) & (spos[st] >= pos[:, None]) & (grid[st] >= 0)
+        before[np.arange(len(ln)), rank] = False
+        hit = on & (pos + before.sum(1) < ways)
+        if d >= (len(seqs) // 2 if start is None else start):
+            miss += np.bincount(st[~hit], minlength=sets)
+        in_g = np.isin(stack, ln)
+        new = np.full((sets, ways + cnt.max()), -1, dtype=np.int64)
+        new[st, rank] = ln
+        keep = ~in_g & (stack >= 0)
+        r, c = np.nonzero(keep)
+        new[r, cnt[r] + np.cumsum(keep, axis=1)[r, c] - 1] = stack[r, c]
+        stack = new[:, :ways]
+    return miss
+
+
+# granules one reuse window may hold (the flattened iterations of the loops it
+# replays): past it the model multiplies by the trip count (translation invariance)
+WINDOW = 2048
+# pieces one replayed execution may be split into where granules overflow a set
+# (a bound on the cost: past it the overflowing sets take n_j * M(j+1))
+SPLIT = 32768
+
+
+def misses(nest, cache_bytes, ways, window=None):
+    """Modelled misses of one steady-state call of `nest` (window: granules per
+    reuse window, WINDOW by default)."""
     sets = cache_bytes // LINE // ways
-    # per level j (0..6) and array: line ids of loops j..5; level 6 = one element
-    ids = [{a: _line_ids(a, set(order[j:]), shape) for a in "xwy"} for j in range(7)]
-    per_set = [{a: np.bincount(ids[j][a] % sets, minlength=sets) for a in "xwy"} for j in range(7)]
-    foot = [sum(per_set[j].values()) for j in range(7)]          # lines per set, per level
-    trips = [e[d] for d in order]
-    outer = np.cumprod([1] + trips)                                # iterations outside level j
-    result = {a: 0 for a in "xwy"}
-    indexed_by = {"x": set("cpqrs"), "w": set("kcrs"), "y": set("kpq")}
-    for t in range(sets):
-        if foot[0][t] <= ways:
-            continue                     # everything this set holds stays: no steady-state miss
-        j0 = 0
-        while j0 < 6 and foot[j0 + 1][t] > ways:
-            j0 += 1
-        for a in "xwy":
-            if j0 == 0 and order[0] not in indexed_by[a]:
-                # One iteration of the outermost loop fits, and this array is the
-                # same in every iteration: it is reused at that short distance
-                # across iterations and across calls alike, so it stays.
-                continue
-            result[a] += int(per_set[j0][a][t]) * int(outer[j0])
-    return {"total": sum(result.values()), "per_array": result,
-            "footprint_lines": [int(f.sum()) for f in foot]}
+    n = len(nest.loops)
+    trips = [t for _, t in nest.loops]
+    full = lambda j: {i: (0, trips[i]) for i in range(j, n)}
+    M = _count(nest.lines(full(n)), sets)
+    for j in range(n - 1, -1, -1):
+        # the execution of loop j that is counted: every outer loop at its
+        # second iteration (the same for every j, so that the sets line up),
+        # after the previous execution: the nearest outer loop with more than
+        # one trip one iteration back (the previous call when there is none)
+        at = {i: (min(1, trips[i] - 1), min(2, trips[i])) for i in range(j)}
+        outer = next((i for i in range(j - 1, -1, -1) if trips[i] > 1), None)
+        before = at if outer is None else {**at, outer: (0, 1)}
+        F = _count(nest.lines({**full(j), **at}), sets)
+        over = F > ways
+        # replay loops j..g, g the deepest loop whose flattened iterations fit the window
+        g = max([j] + [k for k in range(j, n) if np.prod(trips[j:k + 1]) <= (window or WINDOW)])
+        win, fits = np.zeros(sets, dtype=np.int64), np.zeros(sets, bool)
+        if over.any():
+            # granules are split no deeper than loop `deepest`, the deepest for which the
+            # flattened iterations of loops j.. number at most SPLIT (a bound on the cost)
+            deepest = max([g] + [k for k in range(g, n) if np.prod(trips[j:k + 1]) <= SPLIT])
+
+            def granules(fixed, k):
+                """The granule with loops ..k fixed, its lines ordered by the flattened
+                iterations of the loops below k, as many as number at most WINDOW;
+                a granule with more lines in a set than its ways is split into the
+                iterations of loop k+1 (an LRU set keeps no reuse inside it otherwise)."""
+                subs = [i for i in range(k + 1, n) if np.prod(trips[k + 1:i + 1]) <= (window or WINDOW)]
+                tl = nest.timed_lines({**full(k + 1), **fixed}, subs)
+                if k + 1 <= deepest and _count(tl[0], sets).max() > ways:
+                    return [p for v in range(trips[k + 1]) for p in granules({**fixed, k + 1: (v, v + 1)}, k + 1)]
+                return [tl]
+
+            halves = [[p for flat in np.ndindex(*trips[j:g + 1])
+                       for p in granules({**(at if rep else before), **{j + k: (v, v + 1) for k, v in enumerate(flat)}}, g)]
+                      for rep in (0, 1)]
+            seqs = halves[0] + halves[1]
+            # a granule of the innermost loop that overflows a set's ways hides reuse inside
+            # it: those sets multiply the next-inner loop's misses by the trip count instead
+            fits = np.max([_count(p[0], sets) for p in halves[1]], axis=0) <= ways
+            win = _lru_window(seqs, sets, ways, len(halves[0]))
+        M = np.where(~over, 0 if j == 0 else F, np.where(fits, win, trips[j] * M))
+    return {"total": float(M.sum()), "sets": sets}
+
+
+# --- the nests ------------------------------------------------------------------------
+def _ar(n, step=1):
+    return np.arange(n, dtype=np.int64) * step
+
+
+def order_nest(order, s):
+    """The six-loop direct convolution in `order` (letters of kcpqrs, outermost first)."""
+    e = {"k": s["oc"], "c": s["ic"], "p": s["oh"], "q": s["ow"], "r": s["kh"], "s": s["kw"]}
+    H, W, P, Q, R, S, C = s["ih"], s["iw"], s["oh"], s["ow"], s["kh"], s["kw"], s["ic"]
+    x = Array("x", [("c", _ar(C, H * W)), ("p", _ar(P, s["sh"] * W)), ("r", _ar(R, W)),
+                    ("q", _ar(Q, s["sw"])), ("s", _ar(S))])
+    w = Array("w", [("k", _ar(s["oc"], C * R * S)), ("c", _ar(C, R * S)), ("r", _ar(R, S)), ("s", _ar(S))])
+    y = Array("y", [("k", _ar(s["oc"], P * Q)), ("p", _ar(P, Q)), ("q", _ar(Q))])
+    fix = lambda a: Array(a.name, [((n,), t) for n, t in a.terms])
+    return Nest([(d, e[d]) for d in order], [fix(x), fix(w), fix(y)])
+
+
+def _taps(s):
+    """Tap-offset table of kernel/pack.hpp (in place: unpadded, sw = 1): K entries."""
+    c, r, q = np.meshgrid(np.arange(s["ic"]), np.arange(s["kh"]), np.arange(s["kw"]), indexing="ij")
+    return ((c * s["ih"] + r) * s["iw"] + q).ravel().astype(np.int64)
+
+
+def _tap_groups(K, group):
+    """(g, u) -> tap g*group + u, clamped to the last tap (a partial last group)."""
+    g = (K + group - 1) // group
+    return np.minimum(np.arange(g)[:, None] * group + np.arange(group)[None, :], K - 1), g
+
+
+def register_blocked_nest(s, tiles=None):
+    """Steps 02 and 03: 8 taps per pass over an output row (kernel/taps.hpp).
+    02: for oc, for oh, for 8-tap group, for ow: 8 taps.
+    03 (tiles = ic_block, oc_tile, oh_tile, ow_tile): for oc tile, oh tile,
+    ic block, oh in tile, ow tile, oc in tile, group of the block, ow, 8 taps."""
+    K, taps = s["ic"] * s["kh"] * s["kw"], _taps(s)
+    P, Q, OC, W = s["oh"], s["ow"], s["oc"], s["iw"]
+    if tiles is None:
+        grp, G = _tap_groups(K, 8)
+        return Nest([("k", OC), ("p", P), ("g", G), ("q", Q), ("u", 8)], [
+            Array("x", [(("g", "u"), taps[grp]), (("p",), _ar(P, W)), (("q",), _ar(Q))]),
+            Array("taps", [(("g", "u"), grp)], 8),
+            Array("w", [(("k",), _ar(OC, K)), (("g", "u"), grp)]),
+            Array("y", [(("k",), _ar(OC, P * Q)), (("p",), _ar(P, Q)), (("q",), _ar(Q))])])
+    icb, oct, oht, owt = tiles
+    split = lambda n, t: (-(-n // t), t, lambda a, b: np.minimum(a[:, None] * t + b[None, :], n - 1))
+    nOC, tOC, oc = split(OC, oct)
+    nP, tP, oh = split(P, oht)
+    nQ, tQ, ow = split(Q, owt)
+    per_block = icb * s["kh"] * s["kw"]
+    nB = -(-s["ic"] // icb)
+    grp, G = _tap_groups(per_block, 8)
+    tap = np.minimum(np.arange(nB)[:, None, None] * per_block + grp[None], K - 1)  # (block, g, u)
+    OCi, Pi, Qi = oc(_ar(nOC), _ar(tOC)), oh(_ar(nP), _ar(tP)), ow(_ar(nQ), _ar(tQ))
+    return Nest([("K0", nOC), ("P0", nP), ("B", nB), ("p", tP), ("Q0", nQ), ("k", tOC), ("g", G),
+                 ("q", tQ), ("u", 8)], [
+        Array("x", [(("B", "g", "u"), taps[tap]), (("P0", "p"), Pi * W), (("Q0", "q"), Qi)]),
+        Array("taps", [(("B", "g", "u"), tap)], 8),
+        Array("w", [(("K0", "k"), OCi * K), (("B", "g", "u"), tap)]),
+        Array("y", [(("K0", "k"), OCi * P * Q), (("P0", "p"), Pi * Q), (("Q0", "q"), Qi)])])
+
+
+def cache_tiles(s, l1, l2):
+    """03_cache_tiled.cpp's choose_cache_tiles for an unpadded, undilated shape."""
+    icg, kh, kw, sw, ow, oh, iw = s["ic"], s["kh"], s["kw"], s["sw"], s["ow"], s["oh"], s["iw"]
+    clamp = lambda v, lo, hi: max(lo, min(hi, v))
+    columns = l1 // 2 // (min(16, icg) * kh * 4)
+    ow_tile = clamp((columns - kw) // sw + 1, 1, ow)
+    window = iw if ow_tile == ow else (ow_tile - 1) * sw + kw
+    ic_block = clamp(l1 // 2 // (kh * window * 4), 1, icg)
+    wpo, budget = ic_block * kh * kw * 4, l2 // 2
+    oc_tile = clamp(budget // (ow * 4 + wpo), 1, s["oc"])
+    oh_tile = clamp((budget - oc_tile * wpo) // (oc_tile * ow * 4), 1, oh)
+    return ic_block, oc_tile, oh_tile, ow_tile
+
+
+def simd_geometry(s, lanes, widest):
+    """kernel/pack.cpp's V and block and kernel/tiles.hpp's row tiles (P, wide)."""
+    ocg, L = s["oc"], lanes
+    waste = lambda v: -(-ocg // (v * L)) * v * L - ocg
+    V = 2 if ocg > L and waste(2) <= waste(1) else 1
+    top = widest[V - 1]
+    tiles = -(-s["ow"] // top)
+    P = -(-s["ow"] // tiles)
+    return V, V * L, P, s["ow"] - tiles * (P - 1), tiles
+
+
+def simd_nest(s, lanes=8, widest=(12, 6)):
+    """Steps 04 and 05 (1 thread, in place): for oh, for tile of P pixels, for
+    oc block of V*L channels: for k < K: V weight vectors, P broadcasts of x;
+    then the tile's P x V*L outputs. Default: the AVX2 path valgrind runs."""
+    V, block, P, wide, tiles = simd_geometry(s, lanes, widest)
+    K, taps = s["ic"] * s["kh"] * s["kw"], _taps(s)
+    Q, OH, plane = s["ow"], s["oh"], s["oh"] * s["ow"]
+    nb = -(-s["oc"] // block)
+    t0 = np.array([i * P if i < wide else wide * P + (i - wide) * (P - 1) for i in range(tiles)])
+    width = np.where(np.arange(tiles) < wide, P, P - 1)
+    px = np.minimum(t0[:, None] + np.arange(P)[None, :], t0[:, None] + width[:, None] - 1)  # (tile, pixel)
+    ch = np.minimum(_ar(nb, block)[:, None] + _ar(block)[None, :], s["oc"] - 1)  # (block, lane)
+    return Nest([("p", OH), ("t", tiles), ("b", nb), ("k", K), ("x", P)], [
+        Array("x", [(("k",), taps), (("p",), _ar(OH, s["iw"])), (("t", "x"), px)]),
+        Array("taps", [(("k",), _ar(K))], 8),
+        Array("w", [(("b",), _ar(nb, K * block)), (("k",), _ar(K, block)), ((), _ar(block))]),
+        Array("y", [(("b",), ch * plane), (("p",), _ar(OH, Q)), (("t", "x"), px)])])
