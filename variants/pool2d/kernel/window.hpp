@@ -38,40 +38,6 @@ Args whole_problem(const Pool2dParams& p);
 [[gnu::always_inline]] inline int64_t min(int64_t x, int64_t y) { return x < y ? x : y; }
 [[gnu::always_inline]] inline int64_t max(int64_t x, int64_t y) { return x > y ? x : y; }
 
-// The reference's formula for output (oh, ow) of one plane, fused ReLU included.
-[[gnu::always_inline]] inline float window_value(const Args& a, const float* in, int64_t oh, int64_t ow) {
-  const int64_t h0 = oh * a.sh - a.ph, w0 = ow * a.sw - a.pw;
-  float v = 0.0f;
-  if (a.alg == PoolAlg::max) {  // padding is -inf: it never wins, so it is skipped
-    v = -std::numeric_limits<float>::infinity();
-    for (int64_t r = 0; r < a.kh; ++r) {
-      const int64_t h = h0 + r * (a.dh + 1);
-      if (h < 0 || h >= a.ih) continue;
-      for (int64_t k = 0; k < a.kw; ++k) {
-        const int64_t w = w0 + k * (a.dw + 1);
-        if (w < 0 || w >= a.iw) continue;
-        const float x = in[h * a.iw + w];
-        if (x > v || x != x) v = x;  // np.max propagates NaN
-      }
-    }
-  } else {
-    int64_t h1 = min(h0 + a.kh, a.ih + a.ph), w1 = min(w0 + a.kw, a.iw + a.pw);
-    const int64_t padded_count = (h1 - h0) * (w1 - w0);
-    const int64_t hs = max(h0, 0), ws = max(w0, 0);
-    h1 = min(h1, a.ih);
-    w1 = min(w1, a.iw);
-    if (hs < h1 && ws < w1) {
-      for (int64_t h = hs; h < h1; ++h)
-        for (int64_t w = ws; w < w1; ++w) v += in[h * a.iw + w];
-      v = avg_quotient(v, static_cast<float>(a.divisor_override != 0 ? a.divisor_override
-                                             : a.alg == PoolAlg::avg_include_pad
-                                                 ? padded_count
-                                                 : (h1 - hs) * (w1 - ws)));
-    }
-  }
-  return a.relu && !(v > 0.0f || v != v) ? 0.0f : v;  // relu() of activation.hpp, inlined
-}
-
 // Max pooling's value and argmax (h*iw + w) of output (oh, ow), PyTorch's
 // return_indices: the first maximum in window order, the last NaN, and the
 // first tap inside the input when every tap is -inf. Fused ReLU included.
@@ -95,6 +61,29 @@ struct ArgMax {
   }
   if (a.relu && !(m.value > 0.0f || m.value != m.value)) m.value = 0.0f;
   return m;
+}
+
+// The reference's formula for output (oh, ow) of one plane, fused ReLU included.
+[[gnu::always_inline]] inline float window_value(const Args& a, const float* in, int64_t oh, int64_t ow) {
+  // Max pooling: the value of its argmax scan, fused ReLU included (padding
+  // is -inf: it never wins, so it is skipped; NaN propagates as in np.max).
+  if (a.alg == PoolAlg::max) return window_argmax(a, in, oh, ow).value;
+  const int64_t h0 = oh * a.sh - a.ph, w0 = ow * a.sw - a.pw;
+  float v = 0.0f;
+  int64_t h1 = min(h0 + a.kh, a.ih + a.ph), w1 = min(w0 + a.kw, a.iw + a.pw);
+  const int64_t padded_count = (h1 - h0) * (w1 - w0);
+  const int64_t hs = max(h0, 0), ws = max(w0, 0);
+  h1 = min(h1, a.ih);
+  w1 = min(w1, a.iw);
+  if (hs < h1 && ws < w1) {
+    for (int64_t h = hs; h < h1; ++h)
+      for (int64_t w = ws; w < w1; ++w) v += in[h * a.iw + w];
+    v = avg_quotient(v, static_cast<float>(a.divisor_override != 0 ? a.divisor_override
+                                           : a.alg == PoolAlg::avg_include_pad
+                                               ? padded_count
+                                               : (h1 - hs) * (w1 - ws)));
+  }
+  return a.relu && !(v > 0.0f || v != v) ? 0.0f : v;  // relu() of activation.hpp, inlined
 }
 
 // Output columns [col_lo, col_hi) whose windows lie inside the input width.
