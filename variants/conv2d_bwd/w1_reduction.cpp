@@ -1,33 +1,27 @@
 // conv2d backward-weights step 01 — reduction: SIMD over the output width,
 //   register tiles, a deterministic parallel split of the N*OH*OW reduction.
 // CONVLAB_MULTIARCH_FILE (the tile kernel is compiled per ISA, simd.hpp)
-// What changed from w0_naive: run() copies dy with rows zero-padded to OWp (a
-//   vector multiple) and x with rows zero-padded and, for sw > 1, split into sw
-//   phases, so each tap kw reads one contiguous x vector per dy vector (no
-//   bounds test, no gather). A tile keeps MR channels x NK taps of one (c, kh)
-//   in vector accumulators (AVX-512 6x4, AVX2/SSE 3x4) over a sub-block's rows.
-//   Threads: the N*OH rows are cut into C <= 16 chunks fixed by the shape alone;
-//   chunk k's partial dw/db (chunk 0: dw itself) is built sub-block by sub-block
-//   in order, then dw = ((p0 + p1) + p2) + ... per element. Items = chunk x part
-//   of the (g, c, kh) triples: any thread may run any item, the bits never change.
+// What changed from w0_naive: dy is copied with rows zero-padded to OWp (a
+//   vector multiple), x with rows zero-padded and split into sw phases, so each
+//   tap reads one contiguous x vector per dy vector. A tile keeps MR channels x
+//   NK taps of one (c, kh) in vector accumulators (AVX-512 6x4, AVX2/SSE 3x4).
+//   Threads: the N*OH rows are cut into C <= 16 chunks fixed by the shape
+//   alone; chunk k's partial dw is summed in order, dw = ((p0 + p1) + p2) + ...:
+//   any thread may run any item, the bits never change.
 // Why (w0's bottleneck): one scalar add chain per weight; here a dy vector
 //   feeds NK FMAs and an x vector MR FMAs (AVX-512: 10 loads per 24 FMAs).
 // Loop nest: [threads] copy dy -> Dp, x -> Xp
 //   [threads] for (chunk k, part q): for sub-block of k: for (g, c, kh) in q:
 //     for o-block, kw-block: acc[m][j] += Dp[o+m, row, v] * Xp[c, ih, phase(kw), v + start(kw)]
-//     over rows, v; part_k[o+m, c, kh, kw+j] (+)= hadd(acc[m][j])
+//     part_k[o+m, c, kh, kw+j] (+)= hadd(acc[m][j])
 //   [threads] dw[e] = sum over k in order of part_k[e]
-// Tiles: a sub-block holds ~64K/ocg floats of one group's dy (L2) and >= 1024
-//   positions, so the horizontal sums stay a small fraction of the FMAs.
-// Cost of the guarantee: C-1 extra copies of dw (<= 64 MiB) to write and sum
-//   in order even on 1 thread, and more horizontal sums; the split it replaces
-//   (kernel/reduction.hpp, ReductionSplit::per_thread: one chunk per thread,
-//   summed in thread order) needs threads-1 copies, but its bits follow the
-//   thread count. Measured (AMD EPYC family 26 (Zen 5), AVX-512 VM, median of 5):
-//   1 thread 55.6 GFLOP/s on mb32ic32ih15oc64kh3 (7 chunks; OW 13 fills 13 of 16
-//   lanes), 85.7 on mb1ic64ih56oc64kh3ph1 (4 chunks); naive 3.2 / 3.5, forward
-//   parallel 182 / 200. Per-thread split, same run: 59.1 (-6 % for the guarantee)
-//   and 86.0 (-0.3 %). Re-run (flock /tmp/convlab-cpu.lock): build/bwd/tests/convlab_tests
+// Tiles: a sub-block holds ~64K/ocg floats of dy (L2) and >= 1024 positions.
+// Cost of the guarantee: C-1 extra copies of dw (<= 64 MiB), summed in order
+//   even on 1 thread; a per-thread split (kernel/reduction.hpp) needs threads-1
+//   but its bits follow the thread count. Measured (AMD EPYC family 26 (Zen 5),
+//   AVX-512, 1 thread, median of 5): 55.6 GFLOP/s on mb32ic32ih15oc64kh3 against
+//   59.1 for the per-thread split (-6 % for the guarantee). Re-run
+//   (flock /tmp/convlab-cpu.lock): build/release/tests/convlab_tests
 //   --gtest_also_run_disabled_tests --gtest_filter='ConvBwd.DISABLED_BackwardTiming'
 #include <algorithm>
 #include <type_traits>

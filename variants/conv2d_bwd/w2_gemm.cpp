@@ -1,44 +1,28 @@
 // conv2d backward-weights step 02 — gemm: dW = dY x im2col(X)^T, the
 //   reduction running over the long N*OH*OW dimension, never over one row.
 // CONVLAB_MULTIARCH_FILE (the tile kernel is compiled per ISA, simd.hpp)
-// What changed from w1_reduction: the positions p = (n, oh, ow) are one flat,
-//   contiguous axis. Per group, dW[oc][k] = sum_p D[oc][p] * C[k][p], k = (c,
-//   kh, kw): D = dy packed [oc][P] (images concatenated, one zero tail to a
-//   vector multiple), C = im2col rows of x, packed NK taps at a time over a
-//   sub-block of Pb positions into a per-thread scratch that stays in L1/L2.
-//   A tile keeps MR channels x NK taps in vector accumulators (AVX-512 4x6,
-//   AVX2/SSE 4x3; 1 + 6 + 24 = 31 of 32 zmm, 16 of 16 ymm) and runs Pb/W vector steps with no row boundary, no bounds
-//   test and no edge handling (the im2col rows carry the padding as zeros).
-//   Threads split the OUTPUT only (group x oc part x tap part): each dW element
-//   is summed by one tile, over the sub-blocks in order, each sub-block's
-//   lanes summed by a fixed shuffle tree: the same bits for any thread count,
-//   with no partial copies of dW and no final chunk sum (w1 needed up to 15).
-// Why (w1's bottleneck): a row of OW = 13 fills one 16-lane vector, so w1
-//   paid a row's address arithmetic, a padding test and 3 wasted lanes per
-//   MR*NK FMAs; here the loop body is MR + NK loads and MR*NK FMAs, nothing else.
-// Loop nest: [threads] D = pack(dy); x -> Xp (padded, split into sw phases)
-//   [threads] for item = (g, oc part, tap part):
-//     for sub-block of Pb positions (fixed by the shape):
-//       for NK-tap tile of the part: C = im2col(Xp) rows (scratch)
-//         for MR-channel tile of the part: acc[m][j] += D[o+m][p] * C[j][p] over p
-//                                          dW[o+m][k+j] (+)= lanes summed(acc[m][j])
-// Tiles: the NK im2col rows of a sub-block (NK * Pb floats, 24 KiB at 6 x 1024)
-//   sit in L1 across the part's channel tiles; D's sub-block (OC x Pb, ~256 KiB)
-//   streams from L2, one load per NK FMAs. Pb ~ 64K floats / OC, at least 1024
-//   positions, so the lane sums stay a few % of the FMAs.
-//   The lanes of the 24 accumulators are summed by one transposing shuffle
-//   tree (reduce_lanes), not 24 horizontal adds: at P = 196 (res4b) the adds
-//   had cost ~20 %. x is read in place at stride 1 without left/right padding
-//   (1x1 layers: no Xp copy), dy in place for one image of whole vectors.
-// Measured (AMD EPYC family 26 (Zen 5), AVX-512 VM shared with other jobs,
-//   1 thread, best of 15 interleaved rounds, GFLOP/s of the forward's flops):
-//   cifar conv2 mb32ic32ih15oc64kh3 138 (w1 58, oneDNN 101, forward parallel
-//   195: 0.70x); res2a mb1ic64ih56oc64kh3ph1 155 (w1 102, oneDNN 73, forward
-//   195: 0.80x); res3a (sh2) 143 (oneDNN 109, 0.80x); res4b 133 (oneDNN 132,
-//   0.69x). AVX2 path, same run style: 0.67x-0.97x its forward.
-//   Re-run: flock /tmp/convlab-cpu.lock build/bwd/tests/convlab_tests
+// What changed from w1_reduction: the positions p = (n, oh, ow) are one flat
+//   axis. Per group, dW[oc][k] = sum_p D[oc][p] * C[k][p], k = (c, kh, kw):
+//   D = dy packed [oc][P], C = im2col rows of x packed NK taps at a time over
+//   a sub-block of Pb positions (per-thread scratch, padding as zeros). A tile
+//   keeps MR x NK vector accumulators (AVX-512 4x6, AVX2/SSE 4x3). Threads
+//   split the OUTPUT only (group x oc part x tap part): each dW is summed by
+//   one tile, sub-blocks in order, lanes by a fixed shuffle tree (reduce_lanes):
+//   the same bits for any thread count, no partial copies of dW.
+// Why (w1's bottleneck): a row of OW = 13 fills one 16-lane vector, so w1 paid
+//   a row's address arithmetic, a padding test and 3 wasted lanes per MR*NK
+//   FMAs; here the body is MR + NK loads and MR*NK FMAs, nothing else.
+// Loop nest: [threads] D = pack(dy); x -> Xp (padded, sw phases)
+//   [threads] for item (g, oc part, tap part): for sub-block of Pb positions:
+//     for NK-tap tile: C = im2col(Xp) rows; for MR-channel tile:
+//       acc[m][j] += D[o+m][p] * C[j][p] over p;  dW[o+m][k+j] (+)= lanes(acc)
+// Tiles: NK * Pb floats of C (24 KiB at 6 x 1024) stay in L1 across the channel
+//   tiles; D's sub-block (~256 KiB) streams from L2. Pb ~ 64K floats / OC, at
+//   least 1024, so the lane sums stay a few % of the FMAs.
+// Measured (AMD EPYC family 26 (Zen 5), AVX-512, 1 thread, best of 15): cifar
+//   conv2 mb32ic32ih15oc64kh3 138 GFLOP/s (w1 58, oneDNN 101, forward 195).
+//   Re-run: flock /tmp/convlab-cpu.lock build/release/tests/convlab_tests
 //   --gtest_also_run_disabled_tests --gtest_filter='ConvBwd.DISABLED_SuiteTiming'
-//   (CONVLAB_BWD_TIMING_LABEL=res2a for one layer, CONVLAB_ISA=avx2 for AVX2).
 #include <algorithm>
 #include <type_traits>
 
