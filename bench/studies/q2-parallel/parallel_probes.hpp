@@ -3,6 +3,7 @@
 // (scripts/study-q2-parallel's model):
 //   KernelProbe        the kernel's rate per thread with P threads busy
 //   fork_join_seconds  a parallel loop's arrival and tail (busy-wait items)
+//   wake_up_seconds    the same arrival after the workers sat idle for a gap
 #pragma once
 
 #include <fmt/core.h>
@@ -77,20 +78,33 @@ class KernelProbe {
   }
   // Every thread of `arena` on its own slot, reported as threads x the slowest
   // thread's GFLOP/s: a static split runs at the pace of its slowest core.
+  // Each thread's own rate stays in rates() (a work-stealing split runs at
+  // their sum).
   double on(const ThreadArena& arena) {
     const int threads = arena.threads();
-    std::vector<double> rate(static_cast<std::size_t>(threads));
+    rates_.assign(static_cast<std::size_t>(threads), 0.0);
     arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) rate[static_cast<std::size_t>(i)] = run_slot(static_cast<int>(i));
+      for (int64_t i = b; i < e; ++i) rates_[static_cast<std::size_t>(i)] = run_slot(static_cast<int>(i));
     });
-    return threads * *std::min_element(rate.begin(), rate.end());
+    return slowest_times_threads();
   }
+  // The same from rates the caller measured on its own threads.
+  double record(std::vector<double> rates) {
+    rates_ = std::move(rates);
+    return slowest_times_threads();
+  }
+  const std::vector<double>& rates() const { return rates_; }
 
  private:
   Conv2dParams p_;
   ConvData d_;
   SimdConv conv_;
+  double slowest_times_threads() const {
+    return static_cast<double>(rates_.size()) * *std::min_element(rates_.begin(), rates_.end());
+  }
+
   std::vector<Tensor> outs_;
+  std::vector<double> rates_;
   int64_t calls_ = 1;
 };
 
@@ -107,13 +121,14 @@ class KernelProbe {
 struct ForkJoin {
   double overhead = 0, arrival = 0, tail = 0, joined = 1;
 };
+inline void spin(double seconds) {
+  const double end = now_seconds() + seconds;
+  while (now_seconds() < end) {
+  }
+}
+
 inline ForkJoin fork_join_seconds(int threads, double work) {
   ThreadArena arena(threads);
-  auto spin = [](double seconds) {
-    const double end = now_seconds() + seconds;
-    while (now_seconds() < end) {
-    }
-  };
   struct Chunk {
     double start = 0, end = 0;
     std::thread::id thread;
@@ -156,6 +171,56 @@ inline ForkJoin fork_join_seconds(int threads, double work) {
   f.joined = static_cast<double>(arrival.size()) / static_cast<double>(over.size());
   if (!arrival.empty()) f.arrival = summarize(arrival).median, f.tail = summarize(tail).median;
   return f;
+}
+
+// Arrival after an idle gap. A thread that finishes its chunk early waits for
+// the next loop; past a while oneTBB puts it to sleep, and waking it costs
+// more than the back-to-back loops of fork_join_seconds show. Each pair of
+// loops here: first one chunk spins `work + gap` and the others `work` (so
+// every thread but one sits idle for `gap`, as behind a layer's busiest
+// chunk), then all spin `work`, and the second loop's arrival (its last
+// worker's start, the caller's own chunk aside) is the sample. The chunks are
+// long (0.5 ms) so that the caller cannot run a late worker's chunk itself
+// first; `joined` is the share of pairs in which every thread ran its own.
+// Median of 41 pairs per gap, in a fresh arena warmed like the study's.
+struct WakeUp {
+  double gap = 0, arrival = 0, joined = 1;
+};
+inline std::vector<WakeUp> wake_up_seconds(int threads, const std::vector<double>& gaps) {
+  constexpr double work = 500e-6;
+  ThreadArena arena(threads);
+  std::vector<double> start(static_cast<std::size_t>(threads));
+  std::vector<std::thread::id> who(static_cast<std::size_t>(threads));
+  const std::thread::id caller = std::this_thread::get_id();
+  arena.for_each(threads, 1, [&](int64_t, int64_t) { spin(0.005); });
+  std::vector<WakeUp> out;
+  for (double gap : gaps) {
+    std::vector<double> arrival;
+    constexpr int pairs = 41;
+    for (int r = 0; r < pairs; ++r) {
+      arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) spin(i == 0 ? work + gap : work);
+      });
+      const double t0 = now_seconds();
+      arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          start[static_cast<std::size_t>(i)] = now_seconds(), who[static_cast<std::size_t>(i)] = std::this_thread::get_id();
+          spin(work);
+        }
+      });
+      double last = 0;
+      std::vector<std::thread::id> seen;
+      for (std::size_t i = 0; i < start.size(); ++i) {
+        if (who[i] != caller) last = std::max(last, start[i] - t0);
+        if (std::find(seen.begin(), seen.end(), who[i]) == seen.end()) seen.push_back(who[i]);
+      }
+      if (static_cast<int>(seen.size()) == threads) arrival.push_back(last);
+    }
+    WakeUp w{gap, 0, static_cast<double>(arrival.size()) / pairs};
+    if (!arrival.empty()) w.arrival = summarize(arrival).median;
+    out.push_back(w);
+  }
+  return out;
 }
 
 }  // namespace convlab::parallel_study

@@ -19,7 +19,8 @@
 // probe of its own threads), and beside it the model's 1-thread inputs: every
 // work item's time in a serial run; to explain what the model leaves out,
 // where the time of the sampled loop goes (each chunk's start and end inside
-// it); once per run, the fork/join cost (parallel_probes.hpp).
+// it); once per run, the fork/join cost and the wake-up after an idle gap
+// (parallel_probes.hpp).
 // scripts/study-q2-parallel builds its model from them.
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -93,7 +94,7 @@ class StrategyRun {
     tsan_fork();
     nested_arena_.execute([&] { tbb::parallel_for(0, threads, tsan_body(slot), tbb::static_partitioner()); });
     tsan_join();
-    return threads * *std::min_element(rate.begin(), rate.end());
+    return probe.record(std::move(rate));
   }
   const std::vector<float>& output_copy() {
     copy_.assign(out_.data(), out_.data() + out_.size());
@@ -169,14 +170,14 @@ class StrategyRun {
   // timestamp at the start and the end of every thread's chunk (static
   // partitioner: one body call per thread). Per loop: how long the packing loop
   // took (pack), when the last worker's chunk started after the convolution's
-  // loop did (arrival), how long each chunk ran inside the loop, and how long
+  // loop did (arrival), when each chunk started and how long it ran, and how long
   // the loop took to return after the last chunk ended (tail); medians over
   // the loops, and the loops' mean. Not a model input: it shows the
   // model's parts against the run they predict.
   nlohmann::json trace_loop(int64_t calls) {
     const std::size_t q = static_cast<std::size_t>(std::min<int64_t>(arena_.threads(), items()));
     std::vector<double> pack, arrival, tail, loop;
-    std::vector<std::vector<double>> chunk(q);
+    std::vector<std::vector<double>> chunk(q), start(q);
     trace_start_.assign(q, 0.0), trace_end_.assign(q, 0.0);
     trace_ = true;
     for (int64_t c = 0; c < calls; ++c) {
@@ -188,16 +189,18 @@ class StrategyRun {
         if (k > 0) last_start = std::max(last_start, trace_start_[k] - trace_conv_start_);
         last_end = std::max(last_end, trace_end_[k]);
         chunk[k].push_back(trace_end_[k] - trace_start_[k]);
+        start[k].push_back(trace_start_[k] - trace_conv_start_);
       }
       pack.push_back(trace_conv_start_ - t0), arrival.push_back(last_start);
       tail.push_back(t1 - last_end), loop.push_back(t1 - t0);
     }
     trace_ = false;
     auto med = [](const std::vector<double>& v) { return summarize(v).median; };
-    nlohmann::json chunks = nlohmann::json::array();
+    nlohmann::json chunks = nlohmann::json::array(), starts = nlohmann::json::array();
     for (const auto& c : chunk) chunks.push_back(med(c));
+    for (const auto& c : start) starts.push_back(med(c));
     const double loop_mean = std::accumulate(loop.begin(), loop.end(), 0.0) / static_cast<double>(calls);
-    return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"tail", med(tail)}, {"loop", med(loop)},
+    return {{"pack", med(pack)}, {"arrival", med(arrival)}, {"chunks", chunks}, {"starts", starts}, {"tail", med(tail)}, {"loop", med(loop)},
             {"loop_mean", loop_mean}};
   }
 
@@ -239,6 +242,12 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
           {{"work_seconds", work}, {"overhead_seconds", med(o)}, {"arenas", o}, {"arrival_seconds", med(a)},
            {"tail_seconds", med(tl)}, {"joined", t > 1 ? summarize(j).median : 1.0}});
     }
+  const std::vector<double> gaps = {0, 10e-6, 20e-6, 50e-6, 100e-6, 200e-6, 300e-6, 500e-6, 1e-3, 2e-3};
+  for (int t : threads)
+    if (t > 1)
+      for (const WakeUp& w : wake_up_seconds(t, gaps))
+        out["wake_up_seconds"][std::to_string(t)].push_back(
+            {{"gap_seconds", w.gap}, {"arrival_seconds", w.arrival}, {"joined", w.joined}});
   for (const auto& desc : shapes) {
     const Conv2dParams p = parse_conv2d(desc);
     const ConvData d = make_conv2d_data(p, DataMode::exact, 3);
@@ -270,6 +279,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     const int64_t calls = calls_per_sample([&] { runs[0]->run(); }, 0.02);
     KernelProbe probe(default_isa(), *std::max_element(threads.begin(), threads.end()));
     std::vector<std::vector<double>> samples(runs.size()), probes(runs.size());
+    std::vector<nlohmann::json> probe_threads(runs.size(), nlohmann::json::array());
     // Per repetition, beside each sample: its split's items timed in a serial
     // run (the 1-thread cost of every item), right after a 1-thread probe of
     // the calling core (the model weighs each pass by it).
@@ -279,6 +289,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     for (int rep = 0; rep < reps; ++rep) {
       for (std::size_t i = 0; i < runs.size(); ++i) {
         probes[i].push_back(runs[i]->probe_cores(probe));
+        probe_threads[i].push_back(probe.rates());
         // One untimed call first: the other runs since this one's last sample
         // pushed its tensors out of the caches, and the first call back pays
         // to fetch them (CIFAR conv1 `rows` at 2 threads: 1050-1220 us against
@@ -302,7 +313,8 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
       const Summary sm = summarize(samples[i]);
       nlohmann::json row = {{"strategy", keys[i].first}, {"threads", keys[i].second}, {"items", runs[i]->items()},
                             {"seconds", {{"median", sm.median}, {"min", sm.min}, {"max", sm.max}}},
-                            {"samples", samples[i]}, {"probe_gflops", probes[i]}};
+                            {"samples", samples[i]}, {"probe_gflops", probes[i]},
+                            {"probe_thread_gflops", probe_threads[i]}};
       if (keys[i].first != "nested") {
         row["item_passes"] = passes[i], row["item_pass_probe_gflops"] = pass_probes[i];
         row["pack_passes"] = packs[i];
