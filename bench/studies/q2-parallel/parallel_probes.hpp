@@ -4,6 +4,7 @@
 //   KernelProbe        the kernel's rate per thread with P threads busy
 //   fork_join_seconds  a parallel loop's arrival and tail (busy-wait items)
 //   wake_up_seconds    the same arrival after the workers sat idle for a gap
+//   shared_input_seconds  writing and reading a buffer that other cores hold
 #pragma once
 
 #include <fmt/core.h>
@@ -221,6 +222,49 @@ inline std::vector<WakeUp> wake_up_seconds(int threads, const std::vector<double
     out.push_back(w);
   }
   return out;
+}
+
+// A padded layer's input moves between cores on every call: the packing loop
+// rewrites rows that the threads read in the last call, and each thread then
+// reads rows that others packed. This times that traffic on a buffer of the
+// packed input's size, apart from the layer: per repetition, every thread
+// writes its band (the write phase: the lines sit in every reader's cache),
+// then every thread reads the whole buffer (the read phase: 1/P of it is its
+// own). Each phase is its slowest thread's own time (arrival excluded); the
+// medians of 15 repetitions after 2 unrecorded ones.
+struct SharedInput {
+  double write = 0, read = 0;
+};
+inline SharedInput shared_input_seconds(int threads, int64_t bytes) {
+  ThreadArena arena(threads);
+  std::vector<uint32_t> buffer(static_cast<std::size_t>(std::max<int64_t>(bytes / 4, threads)));
+  const auto n = static_cast<int64_t>(buffer.size());
+  std::vector<double> took(static_cast<std::size_t>(threads));
+  std::vector<uint32_t> sums(static_cast<std::size_t>(threads));
+  auto phase = [&](auto&& work) {
+    arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        const double t0 = now_seconds();
+        work(t);
+        took[static_cast<std::size_t>(t)] = now_seconds() - t0;
+      }
+    });
+    return *std::max_element(took.begin(), took.end());
+  };
+  std::vector<double> write, read;
+  for (int r = 0; r < 17; ++r) {
+    const double w = phase([&](int64_t t) {
+      std::fill(buffer.begin() + t * n / threads, buffer.begin() + (t + 1) * n / threads, static_cast<uint32_t>(r));
+    });
+    const double rd = phase([&](int64_t t) {
+      uint32_t sum = 0;
+      for (uint32_t v : buffer) sum += v;
+      sums[static_cast<std::size_t>(t)] = sum;
+    });
+    if (r >= 2) write.push_back(w), read.push_back(rd);
+  }
+  if (std::find(sums.begin(), sums.end(), 1u) != sums.end()) fmt::print(stderr, " ");  // keeps the reads
+  return {summarize(write).median, summarize(read).median};
 }
 
 }  // namespace convlab::parallel_study

@@ -79,6 +79,14 @@ class StrategyRun {
   }
 
   int64_t items() const { return static_cast<int64_t>(items_.size()); }
+  // The rows of the (padded) input each item reads: [first image, last image
+  // + 1, first row, last row + 1], rows counted in the padded image.
+  nlohmann::json item_input_rows() const {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const Item& it : items_)
+      rows.push_back({it.n0, it.n1, it.oh0 * p_.sh, (it.oh1 - 1) * p_.sh + (p_.kh - 1) * (p_.dh + 1) + 1});
+    return rows;
+  }
   bool packs() const { return conv_.input().copies(); }
 
   // The kernel probe on this strategy's own threads (one slot per thread),
@@ -256,6 +264,14 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     fmt::print(stderr, "{}: {} strategies x {} thread counts\n", desc, strategies.size(), threads.size());
     nlohmann::json sj = {{"shape", format_descriptor(p)}, {"flops", p.flops()}, {"min_bytes", p.min_bytes()},
                          {"macs_per_output", p.icg() * p.kh * p.kw}};
+    // A padded layer's packed input, moved between the cores at every P.
+    const int64_t row_bytes = p.ic * p.padded_iw() * 4, packed = p.mb * p.padded_ih() * row_bytes;
+    sj["packed_row_bytes"] = row_bytes, sj["packed_input_bytes"] = packed;
+    if (p.padded() || p.sw != 1)  // the layers whose input step 04 packs (PaddedInput::copies)
+      for (int t : threads) {
+        const SharedInput si = shared_input_seconds(t, packed);
+        sj["shared_input_seconds"][std::to_string(t)] = {{"write", si.write}, {"read", si.read}};
+      }
     // Every (strategy, thread count) is built once; the first run checks it.
     std::vector<float> first;
     std::vector<std::unique_ptr<StrategyRun>> runs;
@@ -318,6 +334,7 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
       if (keys[i].first != "nested") {
         row["item_passes"] = passes[i], row["item_pass_probe_gflops"] = pass_probes[i];
         row["pack_passes"] = packs[i];
+        row["item_input_rows"] = runs[i]->item_input_rows();
       }
       if (!traces[i].empty()) row["in_loop"] = traces[i], row["in_loop_probe_gflops"] = trace_probes[i];
       sj["runs"].push_back(row);
