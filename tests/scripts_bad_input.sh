@@ -50,6 +50,13 @@ expect "'nope'" -- bash -c "cd '$root' && scripts/run-lab --suite nope"
 expect "/proc/foo" -- bash -c "cd '$root' && scripts/run-lab --out /proc/foo/bar"
 expect "/proc" -- bash -c "cd '$root' && scripts/run-lab --out /proc/nope"  # root passes -w on /proc
 expect "is a file" -- bash -c "cd '$root' && scripts/run-lab --out '$good/machine.json'"
+# The Q2 study offline: a missing session, a file that is not a session, a session as the machine.
+q2=$root/scripts/study-q2-parallel
+session=$root/bench/studies/q2-parallel/sessions/xeon16-2026-11-28
+expect "nope.json" -- $py "$q2" --session "$tmp/nope.json" --machine "$session/machine.json" "$tmp/q2"
+expect "not a convlab-parallel session" -- $py "$q2" --session "$session/machine.json" --machine "$session/machine.json" "$tmp/q2"
+expect "not a convlab machine" -- $py "$q2" --session "$session/parallel1.json" --machine "$session/parallel1.json" "$tmp/q2"
+expect "at most two" -- $py "$q2" --session "$session/parallel1.json" --session "$session/parallel1.json" --session "$session/parallel2.json" --machine "$session/machine.json" "$tmp/q2"
 stale=$root/results.tmp.killedruntest
 mkdir -p "$stale" && echo 999999999 > "$stale/.pid"
 err=$(cd "$root" && scripts/run-lab --suite nope 2>&1)
