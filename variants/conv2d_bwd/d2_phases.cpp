@@ -74,7 +74,7 @@ struct PhaseAxis {
 class PhasesPlan final : public ConvBwdDataPlan {
  public:
   PhasesPlan(const Conv2dParams& p, const PlanOptions& o, const float* w) : ConvBwdDataPlan(p, o), arena_(o.threads) {
-    if (p.sh == 1 && p.sw == 1 || p.dh != 0 || p.dw != 0) {
+    if ((p.sh == 1 && p.sw == 1) || p.dh != 0 || p.dw != 0) {
       fallback_ = data_as_forward().plan(p, {w, static_cast<std::size_t>(p.weight_elems())}, o);
       return;
     }
