@@ -4,7 +4,9 @@
 // (k c p q r s, see loop_order_nest.hpp), checks each against the reference,
 // times them, and runs exactly N calls of one order or one registered variant
 // so that cachegrind can count the misses of a call by difference:
-// misses(N=3) - misses(N=1) = two steady-state calls, setup cancelled; and
+// misses(N=3) - misses(N=1) = two steady-state calls, setup cancelled (an
+// order's run also prints where x, w and y lie, for the model's placement and
+// the study's trace check); and
 // times conv step 03 (cache_tiled) with its tiles cut for an assumed L1/L2,
 // the study's tile sweep (--assume-cache).
 #include <CLI/CLI.hpp>
@@ -189,6 +191,10 @@ int cmd_once(const std::string& shape, const std::string& order, const std::stri
     Tensor y({p.output_elems()});
     for (int i = 0; i < calls; ++i) run_nest(fn, p, d, y.data(), /*nest_only=*/true);
     fmt::print("{} x {} on {}: y[0] = {}\n", calls, order, format_descriptor(p), y.data()[0]);
+    // where the nest's arrays lie (first byte, bytes), for the study's trace check
+    fmt::print("arrays x {} {} w {} {} y {} {}\n", static_cast<const void*>(d.input.data()),
+               d.input.bytes(), static_cast<const void*>(d.weights.data()),
+               d.weights.bytes(), static_cast<const void*>(y.data()), y.bytes());
     return 0;
   }
   const Conv2dParams p = parse_conv2d(shape);
