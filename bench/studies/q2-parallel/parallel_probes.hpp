@@ -128,12 +128,33 @@ inline void spin(double seconds) {
   }
 }
 
+// One chunk of a probe's loop: when it ran and on which thread.
+struct Chunk {
+  double start = 0, end = 0;
+  std::thread::id thread;
+};
+inline void run_chunk(Chunk& c, double work) {
+  c.start = now_seconds(), c.thread = std::this_thread::get_id();
+  spin(work);
+  c.end = now_seconds();
+}
+// When the last worker started its chunk, counted from t0 (the caller's own
+// chunks aside), and whether each of `threads` threads ran one.
+inline double last_worker_start(const std::vector<Chunk>& chunks, std::thread::id caller, double t0) {
+  double last = 0;
+  for (const Chunk& c : chunks)
+    if (c.thread != caller) last = std::max(last, c.start - t0);
+  return last;
+}
+inline bool every_thread_ran(const std::vector<Chunk>& chunks, int threads) {
+  std::vector<std::thread::id> seen;
+  for (const Chunk& c : chunks)
+    if (std::find(seen.begin(), seen.end(), c.thread) == seen.end()) seen.push_back(c.thread);
+  return static_cast<int>(seen.size()) == threads;
+}
+
 inline ForkJoin fork_join_seconds(int threads, double work) {
   ThreadArena arena(threads);
-  struct Chunk {
-    double start = 0, end = 0;
-    std::thread::id thread;
-  };
   std::vector<Chunk> chunks(static_cast<std::size_t>(threads));
   std::vector<double> over, arrival, tail;
   const std::thread::id caller = std::this_thread::get_id();
@@ -145,25 +166,15 @@ inline ForkJoin fork_join_seconds(int threads, double work) {
   for (int r = 0; r < 201; ++r) {
     const double t0 = now_seconds();
     arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        Chunk& c = chunks[static_cast<std::size_t>(i)];
-        c.start = now_seconds(), c.thread = std::this_thread::get_id();
-        spin(work);
-        c.end = now_seconds();
-      }
+      for (int64_t i = b; i < e; ++i) run_chunk(chunks[static_cast<std::size_t>(i)], work);
     });
     const double t1 = now_seconds();
     if (r == 0) continue;
     over.push_back(t1 - t0 - work);
-    double last_start = 0, last_end = 0;
-    std::vector<std::thread::id> seen;
-    for (const Chunk& c : chunks) {
-      if (c.thread != caller) last_start = std::max(last_start, c.start - t0);
-      last_end = std::max(last_end, c.end - t0);
-      if (std::find(seen.begin(), seen.end(), c.thread) == seen.end()) seen.push_back(c.thread);
-    }
-    if (static_cast<int>(seen.size()) == threads) {
-      arrival.push_back(last_start);
+    if (every_thread_ran(chunks, threads)) {
+      double last_end = 0;
+      for (const Chunk& c : chunks) last_end = std::max(last_end, c.end - t0);
+      arrival.push_back(last_worker_start(chunks, caller, t0));
       tail.push_back(t1 - t0 - last_end);
     }
   }
@@ -190,8 +201,7 @@ struct WakeUp {
 inline std::vector<WakeUp> wake_up_seconds(int threads, const std::vector<double>& gaps) {
   constexpr double work = 500e-6;
   ThreadArena arena(threads);
-  std::vector<double> start(static_cast<std::size_t>(threads));
-  std::vector<std::thread::id> who(static_cast<std::size_t>(threads));
+  std::vector<Chunk> chunks(static_cast<std::size_t>(threads));
   const std::thread::id caller = std::this_thread::get_id();
   arena.for_each(threads, 1, [&](int64_t, int64_t) { spin(0.005); });
   std::vector<WakeUp> out;
@@ -204,18 +214,9 @@ inline std::vector<WakeUp> wake_up_seconds(int threads, const std::vector<double
       });
       const double t0 = now_seconds();
       arena.for_each(threads, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          start[static_cast<std::size_t>(i)] = now_seconds(), who[static_cast<std::size_t>(i)] = std::this_thread::get_id();
-          spin(work);
-        }
+        for (int64_t i = b; i < e; ++i) run_chunk(chunks[static_cast<std::size_t>(i)], work);
       });
-      double last = 0;
-      std::vector<std::thread::id> seen;
-      for (std::size_t i = 0; i < start.size(); ++i) {
-        if (who[i] != caller) last = std::max(last, start[i] - t0);
-        if (std::find(seen.begin(), seen.end(), who[i]) == seen.end()) seen.push_back(who[i]);
-      }
-      if (static_cast<int>(seen.size()) == threads) arrival.push_back(last);
+      if (every_thread_ran(chunks, threads)) arrival.push_back(last_worker_start(chunks, caller, t0));
     }
     WakeUp w{gap, 0, static_cast<double>(arrival.size()) / pairs};
     if (!arrival.empty()) w.arrival = summarize(arrival).median;

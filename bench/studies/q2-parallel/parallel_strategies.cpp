@@ -264,14 +264,6 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
     fmt::print(stderr, "{}: {} strategies x {} thread counts\n", desc, strategies.size(), threads.size());
     nlohmann::json sj = {{"shape", format_descriptor(p)}, {"flops", p.flops()}, {"min_bytes", p.min_bytes()},
                          {"macs_per_output", p.icg() * p.kh * p.kw}};
-    // A padded layer's packed input, moved between the cores at every P.
-    const int64_t row_bytes = p.ic * p.padded_iw() * 4, packed = p.mb * p.padded_ih() * row_bytes;
-    sj["packed_row_bytes"] = row_bytes, sj["packed_input_bytes"] = packed;
-    if (p.padded() || p.sw != 1)  // the layers whose input step 04 packs (PaddedInput::copies)
-      for (int t : threads) {
-        const SharedInput si = shared_input_seconds(t, packed);
-        sj["shared_input_seconds"][std::to_string(t)] = {{"write", si.write}, {"read", si.read}};
-      }
     // Every (strategy, thread count) is built once; the first run checks it.
     std::vector<float> first;
     std::vector<std::unique_ptr<StrategyRun>> runs;
@@ -287,6 +279,14 @@ int study(const std::vector<std::string>& shapes, const std::vector<std::string>
           throw Error("strategy", s, fmt::format("at {} threads is not bitwise identical to the first run", t));
         runs.push_back(std::move(r));
         keys.emplace_back(s, t);
+      }
+    // A padded layer's packed input, moved between the cores at every P.
+    const int64_t row_bytes = p.ic * p.padded_iw() * 4, packed = p.mb * p.padded_ih() * row_bytes;
+    sj["packed_row_bytes"] = row_bytes, sj["packed_input_bytes"] = packed;
+    if (!runs.empty() && runs.front()->packs())  // step 04 packs this input (PaddedInput::copies)
+      for (int t : threads) {
+        const SharedInput si = shared_input_seconds(t, packed);
+        sj["shared_input_seconds"][std::to_string(t)] = {{"write", si.write}, {"read", si.read}};
       }
     // All of them take turns in every repetition, so drift hits them alike.
     // Right before each sample, a ~5 ms kernel probe on the run's own threads
